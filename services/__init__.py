@@ -1,0 +1,1 @@
+"""Adieu's four services: auth, deletion, survey and notifier."""

@@ -1,0 +1,1 @@
+"""The exit questionnaire: serves it, validates answers, stores them de-identified."""

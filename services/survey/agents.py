@@ -1,0 +1,29 @@
+"""The survey's Kafka consumers: decode, dedupe, call a handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.survey import handlers
+from shared.consumer import IdempotentConsumer
+from shared.db import Transaction
+from shared.events import AccountPurged
+from shared.faust_app import subscribe
+
+__all__ = ["register_agents"]
+
+
+def register_agents(app: Any, deps: handlers.Deps, max_attempts: int) -> None:
+    """Subscribe the survey to the deletion events it takes part in."""
+
+    async def on_account_purged(tx: Transaction, event: AccountPurged) -> None:
+        await handlers.purge_account(deps, tx, event)
+
+    consumer = IdempotentConsumer(
+        "survey",
+        deps.db,
+        deps.clock,
+        {"AccountPurged": on_account_purged},
+        max_attempts=max_attempts,
+    )
+    subscribe(app, deps.topics.deletion_events, consumer)

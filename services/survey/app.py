@@ -1,0 +1,55 @@
+"""Wiring: builds the survey's database, Faust app, agents and HTTP API. Connects nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from services.survey import agents, handlers
+from services.survey.api import build_router
+from services.survey.config import Settings
+from services.survey.store import SCHEMA
+from shared.clock import Clock, SystemClock
+from shared.db import Database
+from shared.faust_app import create_faust_app
+from shared.http import bearer_dependency, install_error_handlers
+from shared.runtime import ServiceRuntime
+from shared.service import health_router
+from shared.tokens import TokenVerifier
+
+__all__ = ["Service", "bootstrap"]
+
+
+@dataclass
+class Service:
+    """The survey service, assembled."""
+
+    api: FastAPI
+    runtime: ServiceRuntime
+    deps: handlers.Deps
+
+
+def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
+    """Assemble the survey service from its settings; ``clock`` defaults to the real one."""
+    clock = clock or SystemClock()
+    platform = settings.platform
+    db = Database(settings.database_path("survey"), SCHEMA)
+    deps = handlers.Deps(db=db, clock=clock, topics=platform.topics)
+    faust_app = create_faust_app("survey", platform, settings.data_dir)
+    agents.register_agents(faust_app, deps, platform.consumer_max_attempts)
+    runtime = ServiceRuntime(platform, db, faust_app)
+    verifier = TokenVerifier(platform.token_public_key, clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            yield
+
+    api = FastAPI(title="Adieu survey", version="1", lifespan=lifespan)
+    install_error_handlers(api)
+    api.include_router(health_router())
+    api.include_router(build_router(deps, bearer_dependency(lambda _: verifier)))
+    return Service(api=api, runtime=runtime, deps=deps)

@@ -1,0 +1,72 @@
+"""The survey's SQLite tables and queries.
+
+Responses and the one-per-request guard live in separate tables with random keys and no
+rowid, so nothing in the file ties an answer to a request, nor orders answers in time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+
+from services.survey.domain import StoredResponse
+from shared.db import Transaction
+
+__all__ = ["SCHEMA", "AlreadySubmitted", "insert_response", "record_submission"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    response_id TEXT PRIMARY KEY,
+    questionnaire_version INTEGER NOT NULL,
+    submitted_on TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    problems TEXT NOT NULL,
+    ratings TEXT NOT NULL,
+    other_reason TEXT,
+    other_problem TEXT,
+    comment TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS responses_by_day ON responses (submitted_on);
+CREATE TABLE IF NOT EXISTS submissions (
+    request_digest TEXT PRIMARY KEY
+) WITHOUT ROWID;
+"""
+
+
+class AlreadySubmitted(Exception):
+    """This deletion request already has its answer."""
+
+
+async def record_submission(tx: Transaction, request_id: str) -> None:
+    """Remember that ``request_id`` has answered, by digest only; raise if it already had."""
+    digest = hashlib.sha256(request_id.encode()).hexdigest()
+    cursor = await tx.execute(
+        "INSERT INTO submissions (request_digest) VALUES (?) ON CONFLICT DO NOTHING", (digest,)
+    )
+    inserted = cursor.rowcount
+    await cursor.close()
+    if inserted == 0:
+        raise AlreadySubmitted
+
+
+async def insert_response(tx: Transaction, response: StoredResponse) -> str:
+    """Store a de-identified response; return its random id."""
+    response_id = str(uuid.uuid4())
+    await tx.execute(
+        "INSERT INTO responses (response_id, questionnaire_version, submitted_on, reasons,"
+        " problems, ratings, other_reason, other_problem, comment)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            response_id,
+            response.questionnaire_version,
+            response.submitted_on.isoformat(),
+            json.dumps(list(response.reasons)),
+            json.dumps(list(response.problems)),
+            json.dumps(response.ratings),
+            response.other_reason,
+            response.other_problem,
+            response.comment,
+        ),
+    )
+    return response_id

@@ -1,0 +1,73 @@
+"""Settings shared by every service, read from ``ADIEU_*`` environment variables.
+
+Each service adds its own ``Settings`` class with its own prefix (``AUTH_``, ``DELETION_`` …)
+and embeds :class:`PlatformSettings` for what the whole platform agrees on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.crypto import decode_key
+from shared.topics import Topics
+
+__all__ = ["PlatformSettings", "ServiceSettings"]
+
+
+class PlatformSettings(BaseSettings):
+    """What every service must agree on: the broker, the topics, the shared keys."""
+
+    model_config = SettingsConfigDict(env_prefix="ADIEU_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_prefix: str = "adieu."
+    topic_partitions: int = Field(default=4, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+    # Tansu does not wake parked fetches when data arrives, so this bounds each hop's latency.
+    consumer_fetch_wait_ms: int = Field(default=50, ge=1, le=5000)
+    # Faust's 60 s default makes a group join take ~30 s on Tansu; see shared notes/broker.md.
+    broker_session_timeout_seconds: float = Field(default=6.0, gt=0)
+    broker_heartbeat_interval_seconds: float = Field(default=1.0, gt=0)
+    broker_rebalance_timeout_seconds: float = Field(default=10.0, gt=0)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    token_public_key: str = Field(description="Auth's Ed25519 public key (URL-safe base64)")
+    notification_key: SecretStr = Field(
+        description="AES-256 key for the encrypted fields of notification commands"
+    )
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
+
+    @field_validator("notification_key")
+    @classmethod
+    def _key_is_32_bytes(cls, value: SecretStr) -> SecretStr:
+        decode_key(value.get_secret_value(), size=32)
+        return value
+
+    @property
+    def topics(self) -> Topics:
+        """The topic names under this platform's prefix."""
+        return Topics(self.topic_prefix)
+
+    def notification_key_bytes(self) -> bytes:
+        """The decoded notification key."""
+        return decode_key(self.notification_key.get_secret_value(), size=32)
+
+
+class ServiceSettings(BaseSettings):
+    """Fields every service has; subclasses set ``env_prefix`` and add their own."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+    data_dir: Path = Path("var")
+    platform: PlatformSettings = Field(default_factory=lambda: PlatformSettings())
+
+    def database_path(self, service: str) -> Path:
+        """Where this service's SQLite file lives."""
+        return self.data_dir / service / f"{service}.sqlite3"

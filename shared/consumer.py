@@ -1,0 +1,147 @@
+"""Idempotent event consumption with a dead-letter queue.
+
+Each event's effect and the ``(consumer, event_id)`` row are committed in one transaction, so a
+redelivered event is recognised and skipped. A record that cannot be parsed, that a handler
+rejects as permanently invalid, or that keeps failing, is written to ``<topic>.dlq`` (through the
+outbox, so the dead letter itself cannot be lost) with the reason; the worker carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from shared.clock import Clock
+from shared.db import Database, Transaction
+from shared.events import EventDecodeError, decode_event
+from shared.outbox import enqueue_raw
+from shared.topics import Topics
+
+__all__ = ["EventHandler", "IdempotentConsumer", "RejectEvent"]
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[Transaction, Any], Awaitable[None]]
+
+_RETRY_PAUSE_SECONDS = 0.2
+
+
+class RejectEvent(Exception):
+    """Raised by a handler for an event that will never be valid (no point retrying)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class IdempotentConsumer:
+    """Routes each event type to its handler, at most one effect per event id."""
+
+    def __init__(
+        self,
+        name: str,
+        db: Database,
+        clock: Clock,
+        handlers: Mapping[str, EventHandler],
+        max_attempts: int = 3,
+    ) -> None:
+        self.name = name
+        self._db = db
+        self._clock = clock
+        self._handlers = dict(handlers)
+        self._max_attempts = max_attempts
+
+    async def handle_record(
+        self, *, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None
+    ) -> None:
+        """Apply one record: decode, dedupe, handle, or dead-letter it. Never raises."""
+        where = {"topic": topic, "partition": partition, "offset": offset}
+        try:
+            event = decode_event(value)
+        except EventDecodeError as exc:
+            log.warning("dead-lettering undecodable record", extra={"record": where})
+            await self._dead_letter(where, key, value, exc.reason, event_id=None)
+            return
+        handler = self._handlers.get(event.event_type)
+        if handler is None:
+            return  # topics carry several event types; this consumer wants only some of them
+        await self._apply(handler, event, where, key, value)
+
+    async def _apply(
+        self,
+        handler: EventHandler,
+        event: Any,
+        where: dict[str, Any],
+        key: bytes | None,
+        value: bytes | None,
+    ) -> None:
+        event_id = str(event.event_id)
+        context = {"event_id": event_id, "event_type": event.event_type}
+        reason = "handler never ran"
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                async with self._db.transaction() as tx:
+                    if await self._seen(tx, event_id):
+                        return
+                    await handler(tx, event)
+                    await self._remember(tx, event_id)
+                return
+            except RejectEvent as exc:
+                log.warning("event rejected: %s", exc.reason, extra=context)
+                await self._dead_letter(where, key, value, exc.reason, event_id=event_id)
+                return
+            except Exception as exc:
+                log.exception("handler failed (attempt %d)", attempt, extra=context)
+                reason = f"handler failed after {attempt} attempts: {type(exc).__name__}"
+                if attempt < self._max_attempts:
+                    await asyncio.sleep(_RETRY_PAUSE_SECONDS * attempt)
+        await self._dead_letter(where, key, value, reason, event_id=event_id)
+
+    async def _seen(self, tx: Transaction, event_id: str) -> bool:
+        cursor = await tx.execute(
+            "SELECT 1 FROM processed_events WHERE consumer = ? AND event_id = ?",
+            (self.name, event_id),
+        )
+        row = await cursor.fetchone()
+        await cursor.close()
+        return row is not None
+
+    async def _remember(self, tx: Transaction, event_id: str) -> None:
+        await tx.execute(
+            "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES (?, ?, ?)",
+            (self.name, event_id, self._clock.now().isoformat()),
+        )
+
+    async def _dead_letter(
+        self,
+        where: dict[str, Any],
+        key: bytes | None,
+        value: bytes | None,
+        reason: str,
+        event_id: str | None,
+    ) -> None:
+        letter = {
+            "reason": reason,
+            "consumer": self.name,
+            "source": where,
+            "event_id": event_id,
+            "failed_at": self._clock.now().isoformat(),
+            "value_b64": base64.b64encode(value or b"").decode("ascii"),
+        }
+        async with self._db.transaction() as tx:
+            if event_id is not None:
+                if await self._seen(tx, event_id):
+                    return
+                await self._remember(tx, event_id)
+            await enqueue_raw(
+                tx,
+                Topics.dlq(where["topic"]),
+                key or b"",
+                json.dumps(letter).encode(),
+                "DeadLetter",
+                self._clock,
+            )

@@ -1,0 +1,285 @@
+"""The one event envelope and every event Adieu's services exchange.
+
+Events are frozen pydantic models parsed through one discriminated union on ``event_type``.
+General events carry opaque ids only. The notification commands, which must tell the notifier
+an address or a code, carry those fields encrypted (see :mod:`shared.crypto`); their names end
+in ``_enc``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+__all__ = [
+    "AccountPurged",
+    "AccountRegistered",
+    "Channel",
+    "CodeDeliveryRequested",
+    "CodePurpose",
+    "CodeVerified",
+    "ContactDetailsChanged",
+    "DeletionCompleted",
+    "DeletionRequested",
+    "Event",
+    "EventDecodeError",
+    "Language",
+    "NoticeKind",
+    "NoticeRequested",
+    "NotificationDelivered",
+    "NotificationFailed",
+    "PurgeCompleted",
+    "SurveySubmitted",
+    "decode_event",
+    "encode_event",
+    "new_event",
+]
+
+Channel = Literal["email", "sms"]
+Language = Literal["nb", "en"]
+CodePurpose = Literal["deletion", "password_reset", "contact_change"]
+NoticeKind = Literal["deletion_scheduled", "deletion_completed", "address_changed"]
+
+
+class _Frozen(BaseModel):
+    # Consumers ignore fields they do not know, so producers can add fields first.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class _Envelope(_Frozen):
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    schema_version: int = 1
+    occurred_at: datetime
+    correlation_id: str
+    account_id: str
+
+
+# --- payloads -------------------------------------------------------------------------------
+
+
+class AccountRegisteredPayload(_Frozen):
+    language: Language
+
+
+class ContactDetailsChangedPayload(_Frozen):
+    """The addresses the notifier may write to, encrypted to the notification key."""
+
+    language: Language
+    email_enc: str | None = None
+    phone_enc: str | None = None
+
+
+class DeletionRequestedPayload(_Frozen):
+    request_id: str
+    channel: Channel
+    survey_required: bool
+
+
+class SurveySubmittedPayload(_Frozen):
+    request_id: str
+
+
+class CodeVerifiedPayload(_Frozen):
+    request_id: str
+    purge_deadline: datetime
+
+
+class AccountPurgedPayload(_Frozen):
+    request_id: str
+    participants: tuple[str, ...]
+
+
+class PurgeCompletedPayload(_Frozen):
+    request_id: str
+    participant: str
+
+
+class DeletionCompletedPayload(_Frozen):
+    request_id: str
+
+
+class CodeDeliveryRequestedPayload(_Frozen):
+    notification_id: str
+    purpose: CodePurpose
+    channel: Channel
+    code_enc: str
+    valid_minutes: int
+    # Set only when the code goes to an address the notifier does not know yet (a new e-mail).
+    destination_enc: str | None = None
+
+
+class NoticeRequestedPayload(_Frozen):
+    notification_id: str
+    notice: NoticeKind
+    deadline: datetime | None = None
+
+
+class NotificationDeliveredPayload(_Frozen):
+    notification_id: str
+    channel: Channel
+
+
+class NotificationFailedPayload(_Frozen):
+    notification_id: str
+    reason: str
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+class AccountRegistered(_Envelope):
+    event_type: Literal["AccountRegistered"] = "AccountRegistered"
+    payload: AccountRegisteredPayload
+
+
+class ContactDetailsChanged(_Envelope):
+    event_type: Literal["ContactDetailsChanged"] = "ContactDetailsChanged"
+    payload: ContactDetailsChangedPayload
+
+
+class DeletionRequested(_Envelope):
+    event_type: Literal["DeletionRequested"] = "DeletionRequested"
+    payload: DeletionRequestedPayload
+
+
+class SurveySubmitted(_Envelope):
+    event_type: Literal["SurveySubmitted"] = "SurveySubmitted"
+    payload: SurveySubmittedPayload
+
+
+class CodeVerified(_Envelope):
+    event_type: Literal["CodeVerified"] = "CodeVerified"
+    payload: CodeVerifiedPayload
+
+
+class AccountPurged(_Envelope):
+    event_type: Literal["AccountPurged"] = "AccountPurged"
+    payload: AccountPurgedPayload
+
+
+class PurgeCompleted(_Envelope):
+    event_type: Literal["PurgeCompleted"] = "PurgeCompleted"
+    payload: PurgeCompletedPayload
+
+
+class DeletionCompleted(_Envelope):
+    event_type: Literal["DeletionCompleted"] = "DeletionCompleted"
+    payload: DeletionCompletedPayload
+
+
+class CodeDeliveryRequested(_Envelope):
+    event_type: Literal["CodeDeliveryRequested"] = "CodeDeliveryRequested"
+    payload: CodeDeliveryRequestedPayload
+
+
+class NoticeRequested(_Envelope):
+    event_type: Literal["NoticeRequested"] = "NoticeRequested"
+    payload: NoticeRequestedPayload
+
+
+class NotificationDelivered(_Envelope):
+    event_type: Literal["NotificationDelivered"] = "NotificationDelivered"
+    payload: NotificationDeliveredPayload
+
+
+class NotificationFailed(_Envelope):
+    event_type: Literal["NotificationFailed"] = "NotificationFailed"
+    payload: NotificationFailedPayload
+
+
+Event = Annotated[
+    AccountRegistered
+    | ContactDetailsChanged
+    | DeletionRequested
+    | SurveySubmitted
+    | CodeVerified
+    | AccountPurged
+    | PurgeCompleted
+    | DeletionCompleted
+    | CodeDeliveryRequested
+    | NoticeRequested
+    | NotificationDelivered
+    | NotificationFailed,
+    Field(discriminator="event_type"),
+]
+
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+# The newest schema version of each event type; consumers accept it and the one before.
+CURRENT_VERSION = 1
+
+# (event_type, from_version) -> function turning that version's raw dict into the next one.
+# Empty while every event is at version 1; the first breaking change adds an upcaster here.
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class EventDecodeError(Exception):
+    """A record is not a valid Adieu event; ``reason`` says why, without echoing its content."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def new_event(
+    event_class: type[Any],
+    *,
+    account_id: str,
+    correlation_id: str,
+    occurred_at: datetime,
+    **payload: Any,
+) -> Event:
+    """Build an event of ``event_class`` with a fresh id and the given payload fields."""
+    payload_class = event_class.model_fields["payload"].annotation
+    event: Event = event_class(
+        account_id=account_id,
+        correlation_id=correlation_id,
+        occurred_at=occurred_at,
+        payload=payload_class(**payload),
+    )
+    return event
+
+
+def encode_event(event: Event) -> bytes:
+    """Serialise an event for the wire (UTF-8 JSON)."""
+    return event.model_dump_json().encode()
+
+
+def decode_event(raw: bytes | None) -> Event:
+    """Parse wire bytes into an event, upcasting older schema versions first."""
+    if raw is None:
+        raise EventDecodeError("record has no value")
+    try:
+        loaded = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise EventDecodeError("record is not JSON") from None
+    if not isinstance(loaded, dict):
+        raise EventDecodeError("record is not a JSON object")
+    version = loaded.get("schema_version", 1)
+    if not isinstance(version, int) or not CURRENT_VERSION - 1 <= version <= CURRENT_VERSION:
+        raise EventDecodeError(f"unsupported schema_version {version!r}")
+    while version < CURRENT_VERSION:
+        upcast = UPCASTERS.get((str(loaded.get("event_type")), version))
+        if upcast is not None:
+            loaded = upcast(loaded)
+        version += 1
+        loaded["schema_version"] = version
+    try:
+        data = _EVENT_ADAPTER.validate_python(loaded)
+    except ValidationError as exc:
+        raise EventDecodeError(_describe(exc)) from None
+    return data
+
+
+def _describe(exc: ValidationError) -> str:
+    """Name the failing fields and rules, never their values (they may be personal)."""
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False)[:5]:
+        location = ".".join(str(item) for item in error["loc"])
+        parts.append(f"{location}: {error['type']}")
+    return "invalid event: " + "; ".join(parts)

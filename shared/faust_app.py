@@ -1,0 +1,111 @@
+"""The Faust app every service runs, tuned for what the broker really does (notes/broker.md).
+
+- The consumer's fetch wait becomes a setting: Faust hard-codes 1.5 s, and Tansu does not wake
+  a parked fetch when data arrives, so each hop would otherwise take up to that long.
+- Session and heartbeat timeouts are short enough that a worker joins its group in seconds.
+- No Faust tables, no leader topic, no Faust web server: state lives in SQLite and HTTP is
+  served by uvicorn (see :mod:`shared.runtime`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
+
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from shared.config import PlatformSettings
+from shared.consumer import IdempotentConsumer
+
+__all__ = ["FaustPublisher", "create_faust_app", "subscribe"]
+
+
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # aiokafka reads this when it builds its fetcher in start(), which has not run yet.
+        consumer._fetch_max_wait_ms = getattr(self.app, "adieu_fetch_wait_ms", 50)
+        return consumer
+
+
+class _Consumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> _ConsumerThread:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class _Transport(faust_aiokafka.Transport):
+    Consumer = _Consumer
+
+
+class _App(faust.App):
+    adieu_fetch_wait_ms: int = 50
+
+    def _new_transport(self) -> Any:
+        return _Transport(self.conf.broker_consumer, self)
+
+
+def create_faust_app(service: str, platform: PlatformSettings, data_dir: Path) -> Any:
+    """Build (but do not connect) the Faust app of ``service``.
+
+    The app id is also the consumer group and is prefixed like the topics, so two test runs
+    with different prefixes never share a group.
+    """
+    faust_dir = data_dir / service / "faust"
+    faust_dir.mkdir(parents=True, exist_ok=True)
+    app = _App(
+        f"{platform.topic_prefix}{service}",
+        broker=f"kafka://{platform.kafka_bootstrap}",
+        store="memory://",
+        datadir=str(faust_dir),
+        web_enabled=False,
+        topic_disable_leader=True,
+        topic_partitions=platform.topic_partitions,
+        topic_replication_factor=platform.topic_replication,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        broker_session_timeout=platform.broker_session_timeout_seconds,
+        broker_heartbeat_interval=platform.broker_heartbeat_interval_seconds,
+        broker_rebalance_timeout=platform.broker_rebalance_timeout_seconds,
+        broker_commit_interval=1.0,
+    )
+    app.adieu_fetch_wait_ms = platform.consumer_fetch_wait_ms
+    return app
+
+
+def subscribe(app: Any, topic_name: str, consumer: IdempotentConsumer) -> None:
+    """Feed every record of ``topic_name`` to ``consumer``, one at a time, in partition order."""
+    topic = app.topic(
+        topic_name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+    async def agent(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            await consumer.handle_record(
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                key=message.key,
+                value=message.value,
+            )
+
+    app.agent(topic, name=f"{consumer.name}.{topic_name}")(agent)
+
+
+class FaustPublisher:
+    """Publishes through the Faust app's producer (one connection per service)."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+
+    async def send(self, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
+        """Queue a record; the returned future resolves on the broker's acknowledgement."""
+        producer = self._app.producer
+        fut: Awaitable[Any] = await producer.send(topic, key, value, None, None, None)
+        return fut

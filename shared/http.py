@@ -1,0 +1,143 @@
+"""The HTTP conventions every service follows.
+
+Every error body is ``{"error": "<code>", "detail": "<sentence>"}`` plus optional machine-readable
+extras. Validation errors name the field but never echo what was sent (it may be a password).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.tokens import AccessClaims, InvalidToken, TokenVerifier
+
+__all__ = [
+    "ApiError",
+    "ErrorBody",
+    "bearer_dependency",
+    "correlation_id",
+    "error_responses",
+    "install_error_handlers",
+]
+
+log = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    """The shape of every error answer."""
+
+    error: str
+    detail: str
+
+
+class ApiError(Exception):
+    """A command failed in a way the caller can act on."""
+
+    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.extra = extra
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting the error body for ``statuses``."""
+    return {status: {"model": ErrorBody} for status in statuses}
+
+
+def _body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"error": code, "detail": detail, **extra}
+
+
+_STATUS_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def install_error_handlers(api: FastAPI) -> None:
+    """Map every failure to the common error body; nothing escapes as a bare 500 trace."""
+
+    @api.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        headers = exc.extra.pop("headers", None)
+        return JSONResponse(
+            _body(exc.code, exc.detail, **exc.extra), status_code=exc.status, headers=headers
+        )
+
+    @api.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
+        field = ".".join(location) or "body"
+        message = str(first.get("msg", "invalid value"))
+        return JSONResponse(
+            _body("validation_error", f"{field}: {message}", field=field), status_code=422
+        )
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(
+            _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @api.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error: %s", type(exc).__name__)
+        return JSONResponse(
+            _body("internal_error", "Something went wrong on our side. Please try again."),
+            status_code=500,
+        )
+
+
+_bearer = HTTPBearer(auto_error=False, description="Access token issued by the auth service")
+
+
+def bearer_dependency(
+    verifier_of: Callable[[Request], TokenVerifier],
+) -> Callable[..., Awaitable[AccessClaims]]:
+    """A FastAPI dependency that verifies the bearer token locally and returns its claims."""
+
+    async def claims(request: Request) -> AccessClaims:
+        credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
+        if credentials is None:
+            raise ApiError(
+                401,
+                "unauthorized",
+                "A bearer token is required.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        try:
+            return verifier_of(request).verify(credentials.credentials)
+        except InvalidToken:
+            raise ApiError(
+                401,
+                "invalid_token",
+                "The access token is invalid or has expired.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from None
+
+    return claims
+
+
+def correlation_id(request: Request) -> str:
+    """The caller's ``X-Correlation-ID`` if it sent a sane one, else a fresh id."""
+    given = request.headers.get("x-correlation-id", "")
+    if 0 < len(given) <= 64 and given.replace("-", "").isalnum():
+        return given
+    return str(uuid.uuid4())

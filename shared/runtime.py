@@ -1,0 +1,82 @@
+"""How a service runs: its database, topics, Faust worker, outbox relay and periodic jobs start
+in the FastAPI lifespan, and uvicorn serves the HTTP API on the same event loop.
+
+uvicorn owns the process signals: SIGTERM or Ctrl-C ends the lifespan, which stops every part
+in reverse order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from faust.contrib.asgi import faust_app_running
+
+from shared.admin import ensure_topics
+from shared.config import PlatformSettings, ServiceSettings
+from shared.db import Database
+from shared.faust_app import FaustPublisher
+from shared.logs import configure_logging
+from shared.outbox import OutboxRelay
+from shared.periodic import Periodic
+
+__all__ = ["ServiceRuntime", "serve"]
+
+
+class ServiceRuntime:
+    """The moving parts of one service, started and stopped together."""
+
+    def __init__(
+        self,
+        platform: PlatformSettings,
+        db: Database,
+        faust_app: Any,
+        periodic: Sequence[Periodic] = (),
+    ) -> None:
+        self.platform = platform
+        self.db = db
+        self.faust_app = faust_app
+        self.relay = OutboxRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds)
+        self._periodic = list(periodic)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Start everything; stop it all on exit."""
+        topics = self.platform.topics
+        names = [*topics.all(), *(topics.dlq(name) for name in topics.all())]
+        await ensure_topics(
+            self.platform.kafka_bootstrap,
+            names,
+            partitions=self.platform.topic_partitions,
+            replication=self.platform.topic_replication,
+        )
+        await self.db.open()
+        try:
+            async with faust_app_running(self.faust_app, stop_timeout=15.0):
+                self.relay.start()
+                for job in self._periodic:
+                    job.start()
+                try:
+                    yield
+                finally:
+                    for job in reversed(self._periodic):
+                        await job.stop()
+                    await self.relay.stop()
+        finally:
+            await self.db.close()
+
+
+def serve(service: str, api: Any, settings: ServiceSettings) -> None:
+    """Run ``api`` (whose lifespan starts the runtime) until SIGTERM or Ctrl-C."""
+    configure_logging(service, settings.platform.log_format, settings.platform.log_level)
+    config = uvicorn.Config(
+        api,
+        host=settings.http_host,
+        port=settings.http_port,
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+    )
+    uvicorn.Server(config).run()

@@ -1,0 +1,62 @@
+"""Reading and writing topics directly, as another service on the platform would."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from shared.events import Event, decode_event, encode_event
+
+__all__ = ["produce_event", "produce_raw", "read_dead_letters", "read_events"]
+
+
+async def produce_raw(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
+    """Send one record and wait for the broker's acknowledgement."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def produce_event(bootstrap: str, topic: str, event: Event) -> None:
+    """Send an event keyed by its account id."""
+    await produce_raw(bootstrap, topic, event.account_id.encode(), encode_event(event))
+
+
+async def _read_values(bootstrap: str, topic: str, poll_ms: int = 300) -> list[bytes]:
+    # An assigned consumer (no group) from the beginning: sees everything, commits nothing.
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        assignment = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not assignment:
+            return []
+        consumer.assign(assignment)
+        await consumer.seek_to_beginning(*assignment)
+        values: list[bytes] = []
+        while True:
+            batch = await consumer.getmany(timeout_ms=poll_ms)
+            if not batch:
+                return values
+            for records in batch.values():
+                values.extend(record.value or b"" for record in records)
+    finally:
+        await consumer.stop()
+
+
+async def read_events(bootstrap: str, topic: str) -> list[Event]:
+    """Every event on ``topic`` so far (order is per partition)."""
+    return [decode_event(value) for value in await _read_values(bootstrap, topic)]
+
+
+async def read_dead_letters(bootstrap: str, topic: str) -> list[dict[str, Any]]:
+    """Every dead letter on ``topic``'s DLQ so far."""
+    return [json.loads(value) for value in await _read_values(bootstrap, topic + ".dlq")]
