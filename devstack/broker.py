@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-__all__ = ["TansuBroker", "free_port", "tansu_binary"]
+__all__ = ["TansuBroker", "free_port", "port_in_use", "tansu_binary"]
 
 
 def tansu_binary() -> Path:
@@ -35,12 +35,26 @@ def free_port() -> int:
         return port
 
 
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something already listens on ``host:port``."""
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+        return False
+
+
 class TansuBroker:
     """A Tansu process listening on loopback."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, port: int, host: str = "127.0.0.1", advertised_port: int | None = None
+    ) -> None:
         self.host = host
         self.port = port
+        # Clients connect to the advertised address after bootstrap; a test can put a proxy there.
+        self.advertised_port = advertised_port or port
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -51,6 +65,7 @@ class TansuBroker:
     def start(self, timeout: float = 30.0) -> None:
         """Start the broker and wait until it accepts connections."""
         url = f"tcp://{self.host}:{self.port}"
+        advertised = f"tcp://{self.host}:{self.advertised_port}"
         self._process = subprocess.Popen(
             [
                 str(tansu_binary()),
@@ -58,12 +73,15 @@ class TansuBroker:
                 "--listener-url",
                 url,
                 "--advertised-listener-url",
-                url,
+                advertised,
                 "--storage-engine",
                 "memory://tansu/",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Its own process group, so Ctrl-C in a terminal does not stop the broker before
+            # the services that are still flushing to it; whoever started it stops it.
+            process_group=0,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -65,6 +65,9 @@ def create_faust_app(service: str, platform: PlatformSettings, data_dir: Path) -
         topic_replication_factor=platform.topic_replication,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # Faust's default (20 minutes) would park the outbox relay behind one lost send;
+        # failing sooner lets the relay retry the row (consumers are idempotent).
+        producer_request_timeout=30.0,
         broker_session_timeout=platform.broker_session_timeout_seconds,
         broker_heartbeat_interval=platform.broker_heartbeat_interval_seconds,
         broker_rebalance_timeout=platform.broker_rebalance_timeout_seconds,

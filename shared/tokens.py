@@ -113,14 +113,20 @@ class TokenVerifier:
                 algorithms=[_ALGORITHM],
                 audience=_AUDIENCE,
                 issuer=_ISSUER,
-                options={"require": ["exp", "iat", "sub", "sid", "auth_time"], "verify_exp": False},
+                options={
+                    "require": ["exp", "iat", "sub", "sid", "auth_time"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
-        # Expiry is checked against the injected clock, not the machine's, so tests control it.
+        # Times are checked against the injected clock, not the machine's, so tests control it.
         now = self._clock.now().timestamp()
         if claims["exp"] + _LEEWAY_SECONDS < now:
             raise InvalidToken("token has expired")
+        if claims["iat"] - _LEEWAY_SECONDS > now:
+            raise InvalidToken("token is issued in the future")
         return AccessClaims(
             account_id=str(claims["sub"]),
             session_id=str(claims["sid"]),

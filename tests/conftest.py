@@ -55,7 +55,7 @@ def platform(kafka_bootstrap: str, keys: Keys) -> PlatformSettings:
         topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
         topic_partitions=2,
         token_public_key=keys.public_key,
-        notification_key=keys.notification_key,  # type: ignore[arg-type]  # coerced to SecretStr
+        notification_key=keys.notification_key,
         broker_session_timeout_seconds=2.0,
         broker_heartbeat_interval_seconds=0.5,
         outbox_poll_seconds=0.2,

@@ -131,7 +131,9 @@ async def test_purge_is_acknowledged_once_even_when_delivered_twice(
     async with serving(service):
         await produce_event(platform.kafka_bootstrap, platform.topics.deletion_events, purge)
         await produce_event(platform.kafka_bootstrap, platform.topics.deletion_events, purge)
-        await produce_raw(platform.kafka_bootstrap, platform.topics.deletion_events, b"k", b"{oops")
+        # Same key, so the same partition: the garbage record is read after both copies.
+        key = purge.account_id.encode()
+        await produce_raw(platform.kafka_bootstrap, platform.topics.deletion_events, key, b"{oops")
 
         async def dead_letter() -> list[dict[str, object]] | None:
             return (

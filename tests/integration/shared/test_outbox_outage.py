@@ -1,0 +1,86 @@
+"""The outbox keeps events while the broker is away and publishes them when it is back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack.broker import TansuBroker, free_port
+from services.survey.app import bootstrap
+from services.survey.config import Settings
+from shared.config import PlatformSettings
+from shared.events import SurveySubmitted
+from tests.conftest import Keys
+from tests.support.kafka import read_events
+from tests.support.polling import eventually
+from tests.support.proxy import TcpProxy
+from tests.support.services import bearer, serving
+
+
+@pytest.fixture
+def proxy_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def own_broker(proxy_port: int) -> Iterator[TansuBroker]:
+    """A broker of this test's own that advertises the proxy, so clients always go through it."""
+    broker = TansuBroker(free_port(), advertised_port=proxy_port)
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+async def proxy(own_broker: TansuBroker, proxy_port: int) -> AsyncIterator[TcpProxy]:
+    tcp = TcpProxy(proxy_port, own_broker.port)
+    await tcp.start()
+    try:
+        yield tcp
+    finally:
+        await tcp.cut()
+
+
+async def test_an_event_written_while_the_broker_is_unreachable_arrives_after_it_returns(
+    proxy: TcpProxy, proxy_port: int, platform: PlatformSettings, keys: Keys, tmp_path: Path
+) -> None:
+    via_proxy = f"127.0.0.1:{proxy_port}"
+    isolated = platform.model_copy(update={"kafka_bootstrap": via_proxy})
+    service = bootstrap(Settings(data_dir=tmp_path, platform=isolated))
+    request_id = str(uuid.uuid4())
+    async with serving(service) as client:
+        await proxy.cut()
+        answer = await client.post(
+            "/v1/responses",
+            json={"request_id": request_id, "reasons": ["privacy"]},
+            headers=bearer(keys.signing_key, "acc-1"),
+        )
+        # The person's Send succeeds: the event waits in the outbox, not in a broker call.
+        assert answer.status_code == 201
+        pending = await service.deps.db.fetch_all("SELECT event_type FROM outbox")
+        assert [row["event_type"] for row in pending] == ["SurveySubmitted"]
+
+        await proxy.start()
+
+        async def published() -> list[str] | None:
+            events = await read_events(via_proxy, isolated.topics.survey_events)
+            found = [e.payload.request_id for e in events if isinstance(e, SurveySubmitted)]
+            return found or None
+
+        assert await eventually(published, timeout=60, what="the event after the outage") == [
+            request_id
+        ]
+        remaining = await eventually(
+            lambda: _empty_outbox(service), timeout=15, what="an empty outbox"
+        )
+        assert remaining == "empty"
+
+
+async def _empty_outbox(service: object) -> str | None:
+    rows = await service.deps.db.fetch_all("SELECT 1 FROM outbox")  # type: ignore[attr-defined]
+    return "empty" if not rows else None

@@ -1,0 +1,116 @@
+"""The idempotent consumer with a real SQLite file: one effect per event, poison to the DLQ."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from shared.clock import FrozenClock
+from shared.consumer import IdempotentConsumer, RejectEvent
+from shared.db import Database, Transaction
+from shared.events import SurveySubmitted, encode_event, new_event
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS effects (request_id TEXT NOT NULL);"
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "svc.sqlite3", SCHEMA)
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+def _record(request_id: str = "req-1") -> bytes:
+    event = new_event(
+        SurveySubmitted,
+        account_id="acc-1",
+        correlation_id="c",
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        request_id=request_id,
+    )
+    return encode_event(event)
+
+
+async def _effects(db: Database) -> list[str]:
+    return [row["request_id"] for row in await db.fetch_all("SELECT request_id FROM effects")]
+
+
+async def _dead_letters(db: Database) -> list[dict[str, object]]:
+    rows = await db.fetch_all("SELECT topic, value FROM outbox WHERE event_type = 'DeadLetter'")
+    return [{"topic": row["topic"], **json.loads(row["value"])} for row in rows]
+
+
+async def _feed(consumer: IdempotentConsumer, value: bytes | None, offset: int = 0) -> None:
+    await consumer.handle_record(
+        topic="t.survey.events", partition=0, offset=offset, key=b"acc-1", value=value
+    )
+
+
+async def test_a_redelivered_event_has_one_effect(db: Database) -> None:
+    async def record_effect(tx: Transaction, event: SurveySubmitted) -> None:
+        await tx.execute("INSERT INTO effects VALUES (?)", (event.payload.request_id,))
+
+    consumer = IdempotentConsumer("c", db, FrozenClock(), {"SurveySubmitted": record_effect})
+    record = _record()
+    await _feed(consumer, record, offset=0)
+    await _feed(consumer, record, offset=1)
+    assert await _effects(db) == ["req-1"]
+
+
+async def test_a_failing_handler_rolls_back_and_dead_letters_after_its_attempts(
+    db: Database,
+) -> None:
+    calls = 0
+
+    async def half_done_then_fail(tx: Transaction, event: SurveySubmitted) -> None:
+        nonlocal calls
+        calls += 1
+        await tx.execute("INSERT INTO effects VALUES (?)", (event.payload.request_id,))
+        raise RuntimeError("downstream broke")
+
+    consumer = IdempotentConsumer(
+        "c", db, FrozenClock(), {"SurveySubmitted": half_done_then_fail}, max_attempts=2
+    )
+    poison = _record()
+    await _feed(consumer, poison)
+    letters = await _dead_letters(db)
+    assert calls == 2
+    assert await _effects(db) == []
+    assert [(d["topic"], d["reason"]) for d in letters] == [
+        ("t.survey.events.dlq", "handler failed after 2 attempts: RuntimeError")
+    ]
+    # A redelivery of the same poison event is not dead-lettered a second time.
+    await _feed(consumer, poison, offset=1)
+    assert len(await _dead_letters(db)) == 1
+    assert calls == 2
+
+
+async def test_a_rejected_event_goes_to_the_dlq_with_its_reason(db: Database) -> None:
+    async def reject(tx: Transaction, event: SurveySubmitted) -> None:
+        raise RejectEvent("request does not belong to this account")
+
+    consumer = IdempotentConsumer("c", db, FrozenClock(), {"SurveySubmitted": reject})
+    await _feed(consumer, _record())
+    letters = await _dead_letters(db)
+    assert letters[0]["reason"] == "request does not belong to this account"
+    assert letters[0]["source"] == {"topic": "t.survey.events", "partition": 0, "offset": 0}
+
+
+async def test_an_undecodable_record_is_dead_lettered_and_the_next_one_still_handled(
+    db: Database,
+) -> None:
+    async def record_effect(tx: Transaction, event: SurveySubmitted) -> None:
+        await tx.execute("INSERT INTO effects VALUES (?)", (event.payload.request_id,))
+
+    consumer = IdempotentConsumer("c", db, FrozenClock(), {"SurveySubmitted": record_effect})
+    await _feed(consumer, b"\xff\xfe", offset=0)
+    await _feed(consumer, _record("req-2"), offset=1)
+    assert [d["reason"] for d in await _dead_letters(db)] == ["record is not JSON"]
+    assert await _effects(db) == ["req-2"]
