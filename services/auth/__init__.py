@@ -1,0 +1,1 @@
+"""Accounts and sign-in: registration, passwords, access tokens, and the account's own purge."""

@@ -1,0 +1,69 @@
+"""Wiring: builds auth's database, Faust app, agents and HTTP API. Connects nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from services.auth import agents, handlers
+from services.auth.api import build_router
+from services.auth.config import Settings
+from services.auth.passwords import Passwords
+from services.auth.store import SCHEMA
+from shared.clock import Clock, SystemClock
+from shared.crypto import FieldCipher
+from shared.db import Database
+from shared.faust_app import create_faust_app
+from shared.http import bearer_dependency, install_error_handlers
+from shared.runtime import ServiceRuntime
+from shared.service import health_router
+from shared.tokens import TokenIssuer, TokenVerifier, public_key_for
+
+__all__ = ["Service", "bootstrap"]
+
+
+@dataclass
+class Service:
+    """The auth service, assembled."""
+
+    api: FastAPI
+    runtime: ServiceRuntime
+    deps: handlers.Deps
+
+
+def bootstrap(
+    settings: Settings, clock: Clock | None = None, passwords: Passwords | None = None
+) -> Service:
+    """Assemble auth from its settings; ``clock`` and ``passwords`` default to the real ones."""
+    clock = clock or SystemClock()
+    platform = settings.platform
+    signing_key = settings.token_signing_key.get_secret_value()
+    db = Database(settings.database_path("auth"), SCHEMA)
+    deps = handlers.Deps(
+        db=db,
+        clock=clock,
+        topics=platform.topics,
+        passwords=passwords or Passwords(),
+        tokens=TokenIssuer(signing_key, clock, settings.token_lifetime_seconds),
+        notification_cipher=FieldCipher(platform.notification_key_bytes()),
+        identifier_key=settings.identifier_hmac_key_bytes(),
+        phone_region=settings.default_phone_region,
+    )
+    faust_app = create_faust_app("auth", platform, settings.data_dir)
+    agents.register_agents(faust_app, deps, platform.consumer_max_attempts)
+    runtime = ServiceRuntime(platform, db, faust_app)
+    verifier = TokenVerifier(public_key_for(signing_key), clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            yield
+
+    api = FastAPI(title="Adieu auth", version="1", lifespan=lifespan)
+    install_error_handlers(api)
+    api.include_router(health_router())
+    api.include_router(build_router(deps, bearer_dependency(lambda _: verifier)))
+    return Service(api=api, runtime=runtime, deps=deps)

@@ -1,0 +1,33 @@
+"""Password hashing with argon2id; the work runs in a thread so the event loop keeps serving."""
+
+from __future__ import annotations
+
+import asyncio
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+__all__ = ["Passwords"]
+
+
+class Passwords:
+    """Hashes and checks passwords; ``hasher`` carries the current cost parameters."""
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        # argon2-cffi's defaults are argon2id with the RFC 9106 low-memory profile.
+        self._hasher = hasher or PasswordHasher()
+
+    async def hash(self, password: str) -> str:
+        """A salted argon2id hash of ``password``, in PHC string form."""
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, stored_hash: str, password: str) -> bool:
+        """Whether ``password`` matches ``stored_hash``."""
+        try:
+            return await asyncio.to_thread(self._hasher.verify, stored_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        """Whether ``stored_hash`` was made with other parameters than the current ones."""
+        return self._hasher.check_needs_rehash(stored_hash)
