@@ -1,0 +1,215 @@
+"""The delivery worker: sends pending deliveries and records the outcome.
+
+Each run takes the due rows of the ``deliveries`` ledger, decrypts address and code in memory
+only, renders and sends the message, and then, in one transaction, marks the row sent (erasing
+its code ciphertext) and queues NotificationDelivered in the outbox. A failed attempt is retried
+with exponential backoff and jitter (``next_attempt_at``) while other deliveries go ahead; a
+permanent failure, or the last allowed attempt, ends as NotificationFailed plus a dead letter.
+
+Crash between hand-over and ledger write: if the process dies after the SMTP server (or SMS
+gateway) accepted a message but before the "sent" transaction commits, the row is still pending
+and the message is sent again after the restart. Delivery is therefore *at least once*: the
+person may get the same message twice (with the same Message-ID, which many mail clients
+collapse), but an accepted command is never lost, because its row is only closed after the
+server has taken the message. A row is only ever handled by this one worker loop, so a running
+process never sends the same row twice in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from services.notifier import store
+from services.notifier.domain import (
+    Contact,
+    Delivery,
+    PermanentFailure,
+    TransientFailure,
+    code_expired,
+    message_key,
+    route,
+)
+from services.notifier.handlers import Deps, publish_failure
+from services.notifier.templates import MissingValue, Rendered, render
+from shared.crypto import DecryptionError
+from shared.events import Channel, Language, NotificationDelivered, new_event
+from shared.outbox import enqueue
+
+__all__ = ["Doorbell", "deliver_pending", "paced"]
+
+log = logging.getLogger(__name__)
+
+# Notifications go in the account's language; Norwegian when no contact row tells us.
+_DEFAULT_LANGUAGE: Language = "nb"
+
+
+class Doorbell:
+    """Wakes the worker as soon as a commit may have queued a delivery."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ring(self) -> None:
+        """Ask for a delivery run now (called after every database commit)."""
+        self._event.set()
+
+    async def wait(self, at_most: float) -> None:
+        """Return when rung, or after ``at_most`` seconds."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), at_most)
+        # Cleared before the run's query, so a commit after this point rings again.
+        self._event.clear()
+
+
+def paced(deps: Deps, doorbell: Doorbell, poll_seconds: float) -> Callable[[], Awaitable[int]]:
+    """A job for :class:`shared.periodic.Periodic`: wait for the bell or the poll, then deliver.
+
+    One loop runs every delivery, so no row is ever sent by two runs at once.
+    """
+
+    async def job() -> int:
+        await doorbell.wait(poll_seconds)
+        return await deliver_pending(deps)
+
+    return job
+
+
+async def deliver_pending(deps: Deps) -> int:
+    """Attempt every due delivery, side by side; return how many were attempted."""
+    due = await store.due_deliveries(deps.db, deps.clock.now(), deps.batch_size)
+    # Wait for every attempt even if one breaks, so none is still running on the next pass.
+    outcomes = await asyncio.gather(
+        *(_deliver(deps, delivery) for delivery in due), return_exceptions=True
+    )
+    for delivery, outcome in zip(due, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            log.error(
+                "recording the outcome of %s failed: %s",
+                delivery.template,
+                type(outcome).__name__,
+                extra={"notification_id": delivery.notification_id},
+            )
+    return len(due)
+
+
+async def _deliver(deps: Deps, delivery: Delivery) -> None:
+    context = {"notification_id": delivery.notification_id}
+    try:
+        channel = await _attempt(deps, delivery)
+    except PermanentFailure as failure:
+        await _give_up(deps, delivery, failure.reason)
+    except TransientFailure as failure:
+        await _retry_later(deps, delivery, failure.reason)
+    except Exception as exc:
+        # A bug must neither stall the other deliveries nor loop forever: retry, bounded.
+        # No traceback: exception messages may quote what was being sent.
+        log.error(
+            "delivery of %s crashed: %s", delivery.template, type(exc).__name__, extra=context
+        )
+        await _retry_later(deps, delivery, f"unexpected error ({type(exc).__name__})")
+    else:
+        await _mark_sent(deps, delivery, channel)
+
+
+async def _attempt(deps: Deps, delivery: Delivery) -> Channel:
+    """Decrypt, render and send; raise a DeliveryFailure when it does not go out."""
+    if code_expired(delivery, deps.clock.now()):
+        raise PermanentFailure("the code expired before it could be sent")
+    contact = await store.load_contact(deps.db, delivery.account_id)
+    way = route(delivery, contact)
+    address = _open(deps, way.address_enc, delivery.account_id, "address")
+    message = _render(deps, delivery, contact)
+    key = message_key(delivery.notification_id)
+    if way.channel == "email":
+        await deps.mailer.send_email(address, message, key)
+    else:
+        await deps.sms.send_sms(address, message.sms, key)
+    return way.channel
+
+
+def _open(deps: Deps, ciphertext: str, account_id: str, what: str) -> str:
+    try:
+        return deps.cipher.decrypt(ciphertext, context=account_id)
+    except DecryptionError:
+        raise PermanentFailure(f"the {what} could not be decrypted") from None
+
+
+def _render(deps: Deps, delivery: Delivery, contact: Contact | None) -> Rendered:
+    code = None
+    if delivery.code_enc is not None:
+        code = _open(deps, delivery.code_enc, delivery.account_id, "code")
+    try:
+        return render(
+            delivery.template,
+            contact.language if contact is not None else _DEFAULT_LANGUAGE,
+            deps.shop_name,
+            code=code,
+            valid_minutes=delivery.valid_minutes,
+            deadline=delivery.deadline,
+        )
+    except MissingValue as exc:
+        raise PermanentFailure(str(exc)) from None
+
+
+async def _mark_sent(deps: Deps, delivery: Delivery, channel: Channel) -> None:
+    delivered = new_event(
+        NotificationDelivered,
+        account_id=delivery.account_id,
+        correlation_id=delivery.correlation_id,
+        occurred_at=deps.clock.now(),
+        notification_id=delivery.notification_id,
+        channel=channel,
+    )
+    async with deps.db.transaction() as tx:
+        if not await store.finish(tx, delivery.notification_id, "sent", deps.clock.now()):
+            return  # purged while it was being sent: nothing left to record
+        await enqueue(tx, deps.topics.notifier_events, delivered, deps.clock)
+        if delivery.template == "deletion_completed":
+            await store.forget_account(tx, delivery.account_id)
+    log.info(
+        "sent %s by %s",
+        delivery.template,
+        channel,
+        extra={"notification_id": delivery.notification_id},
+    )
+
+
+async def _retry_later(deps: Deps, delivery: Delivery, reason: str) -> None:
+    attempts = delivery.attempts + 1
+    if deps.retry.exhausted(attempts):
+        await _give_up(deps, delivery, f"gave up after {attempts} attempts: {reason}")
+        return
+    delay = deps.retry.delay(attempts, deps.jitter())
+    next_attempt = deps.clock.now() + timedelta(seconds=delay)
+    async with deps.db.transaction() as tx:
+        await store.schedule_retry(tx, delivery.notification_id, next_attempt, reason)
+    log.warning(
+        "attempt %d of %s failed (%s); retrying in %.1fs",
+        attempts,
+        delivery.template,
+        reason,
+        delay,
+        extra={"notification_id": delivery.notification_id},
+    )
+
+
+async def _give_up(deps: Deps, delivery: Delivery, reason: str) -> None:
+    async with deps.db.transaction() as tx:
+        if not await store.finish(tx, delivery.notification_id, "failed", deps.clock.now(), reason):
+            return
+        await publish_failure(
+            deps,
+            tx,
+            account_id=delivery.account_id,
+            correlation_id=delivery.correlation_id,
+            notification_id=delivery.notification_id,
+            command=delivery.command,
+            reason=reason,
+        )
+        if delivery.template == "deletion_completed":
+            # The address was kept only for this message; it must not outlive the attempt.
+            await store.forget_account(tx, delivery.account_id)

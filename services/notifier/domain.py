@@ -1,0 +1,168 @@
+"""The notifier's rules, without I/O: what a command asks for, where it goes, when to retry.
+
+Every ``reason`` here ends up in NotificationFailed and the dead-letter record, so reasons name
+what went wrong and never echo an address, a code, or an SMTP server's free text.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from shared.events import Channel, Language
+
+__all__ = [
+    "Contact",
+    "Delivery",
+    "DeliveryFailure",
+    "PermanentFailure",
+    "RetryPolicy",
+    "Route",
+    "Template",
+    "TransientFailure",
+    "code_expired",
+    "code_template",
+    "message_key",
+    "notice_template",
+    "retention_for_confirmation",
+    "route",
+]
+
+# Fixed, so the same notification always gets the same message key (and so Message-ID).
+_MESSAGE_KEY_NAMESPACE = uuid.UUID("6f1d6c1e-4a59-4d7e-9a8e-2b0c2d5a9e41")
+
+Template = Literal["deletion_code", "deletion_scheduled", "deletion_completed"]
+Status = Literal["pending", "sent", "failed"]
+
+_CODE_TEMPLATES: dict[str, Template] = {"deletion": "deletion_code"}
+_NOTICE_TEMPLATES: dict[str, Template] = {
+    "deletion_scheduled": "deletion_scheduled",
+    "deletion_completed": "deletion_completed",
+}
+
+
+class DeliveryFailure(Exception):
+    """A delivery attempt did not succeed; ``reason`` is safe to publish."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientFailure(DeliveryFailure):
+    """Worth trying again later: the server is away, busy, or answered 4xx."""
+
+
+class PermanentFailure(DeliveryFailure):
+    """Trying again cannot help: a 5xx answer, no address, an unreadable ciphertext."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where an account may be reached, as ciphertexts, and in which language."""
+
+    account_id: str
+    language: Language
+    email_enc: str | None
+    phone_enc: str | None
+    retained_for_confirmation: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to send: a code or a notice, with what is needed to render it."""
+
+    notification_id: str
+    account_id: str
+    correlation_id: str
+    command: str
+    template: Template
+    channel: Channel | None
+    code_enc: str | None
+    destination_enc: str | None
+    valid_minutes: int | None
+    deadline: datetime | None
+    requested_at: datetime
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Route:
+    """The channel a delivery takes and the ciphertext of the address it goes to."""
+
+    channel: Channel
+    address_enc: str
+
+
+def code_template(purpose: str) -> Template | None:
+    """The template for a code of ``purpose``, or None when the notifier cannot send it yet."""
+    return _CODE_TEMPLATES.get(purpose)
+
+
+def notice_template(notice: str) -> Template | None:
+    """The template for a notice, or None when the notifier cannot send it yet."""
+    return _NOTICE_TEMPLATES.get(notice)
+
+
+def message_key(notification_id: str) -> str:
+    """A stable hex key for one notification: a repeated send reuses its Message-ID/file name."""
+    return uuid.uuid5(_MESSAGE_KEY_NAMESPACE, notification_id).hex
+
+
+def route(delivery: Delivery, contact: Contact | None) -> Route:
+    """Choose channel and address: codes go where asked, notices by e-mail if there is one."""
+    if delivery.channel is not None:
+        known = None
+        if contact is not None:
+            known = contact.email_enc if delivery.channel == "email" else contact.phone_enc
+        address = delivery.destination_enc or known
+        if address is None:
+            raise PermanentFailure(f"no {delivery.channel} address for the account")
+        return Route(delivery.channel, address)
+    if contact is not None and contact.email_enc is not None:
+        return Route("email", contact.email_enc)
+    if contact is not None and contact.phone_enc is not None:
+        return Route("sms", contact.phone_enc)
+    raise PermanentFailure("no address for the account")
+
+
+def code_expired(delivery: Delivery, now: datetime) -> bool:
+    """Whether a code is past its validity, so sending it would only confuse."""
+    if delivery.valid_minutes is None:
+        return False
+    return now >= delivery.requested_at + timedelta(minutes=delivery.valid_minutes)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a delivery is tried."""
+
+    max_attempts: int = 8
+    base_seconds: float = 5.0
+    max_seconds: float = 900.0
+
+    def delay(self, attempts: int, jitter: float) -> float:
+        """Seconds to wait after ``attempts`` failures; ``jitter`` in [0, 1) spreads them.
+
+        "Equal jitter": half the step is fixed and half random, so retries after an outage do
+        not all reach the server in the same instant, yet never come sooner than half a step.
+        """
+        step = min(self.max_seconds, self.base_seconds * (1 << max(0, attempts - 1)))
+        return step / 2 + step / 2 * jitter
+
+    def exhausted(self, attempts: int) -> bool:
+        """Whether ``attempts`` failures are as many as we make."""
+        return attempts >= self.max_attempts
+
+
+def retention_for_confirmation(contact: Contact) -> Contact:
+    """What survives a purge: the language and one address (e-mail preferred) to confirm to."""
+    return Contact(
+        account_id=contact.account_id,
+        language=contact.language,
+        email_enc=contact.email_enc,
+        phone_enc=contact.phone_enc if contact.email_enc is None else None,
+        retained_for_confirmation=True,
+    )

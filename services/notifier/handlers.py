@@ -1,0 +1,207 @@
+"""The notifier's command-side use cases: each runs inside the consumer's transaction.
+
+Consuming a command only records what to send; nothing here talks to SMTP. The delivery
+worker (:mod:`services.notifier.delivery`) sends afterwards, outside any consumer transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from services.notifier import store
+from services.notifier.domain import (
+    Contact,
+    Delivery,
+    RetryPolicy,
+    Template,
+    code_template,
+    notice_template,
+    retention_for_confirmation,
+)
+from services.notifier.mailer import Mailer
+from services.notifier.sms import SmsGateway
+from shared.clock import Clock
+from shared.crypto import FieldCipher
+from shared.db import Database, Transaction
+from shared.events import (
+    AccountPurged,
+    CodeDeliveryRequested,
+    ContactDetailsChanged,
+    NoticeRequested,
+    NotificationFailed,
+    new_event,
+)
+from shared.outbox import enqueue, enqueue_raw
+from shared.participant import acknowledge_purge
+from shared.topics import Topics
+
+__all__ = [
+    "PARTICIPANT",
+    "Deps",
+    "publish_failure",
+    "purge_account",
+    "record_contact",
+    "request_code",
+    "request_notice",
+]
+
+log = logging.getLogger(__name__)
+
+PARTICIPANT = "notifier"
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What the notifier's handlers and its delivery worker need."""
+
+    db: Database
+    clock: Clock
+    topics: Topics
+    cipher: FieldCipher
+    mailer: Mailer
+    sms: SmsGateway
+    shop_name: str
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Jitter needs no cryptographic strength; the system source just avoids a shared seed.
+    jitter: Callable[[], float] = field(default=random.SystemRandom().random)
+    batch_size: int = 20
+
+
+async def record_contact(deps: Deps, tx: Transaction, event: ContactDetailsChanged) -> None:
+    """Keep the account's language and address ciphertexts exactly as they arrived."""
+    payload = event.payload
+    contact = Contact(event.account_id, payload.language, payload.email_enc, payload.phone_enc)
+    await store.upsert_contact(tx, contact, deps.clock.now())
+
+
+async def request_code(deps: Deps, tx: Transaction, event: CodeDeliveryRequested) -> None:
+    """Queue a code for delivery, once per notification id."""
+    payload = event.payload
+    template = code_template(payload.purpose)
+    if template is None:
+        reason = f"no template for {payload.purpose} codes"
+        await _refuse(deps, tx, event, payload.notification_id, reason)
+        return
+    delivery = Delivery(
+        notification_id=payload.notification_id,
+        account_id=event.account_id,
+        correlation_id=event.correlation_id,
+        command=event.event_type,
+        template=template,
+        channel=payload.channel,
+        code_enc=payload.code_enc,
+        destination_enc=payload.destination_enc,
+        valid_minutes=payload.valid_minutes,
+        deadline=None,
+        requested_at=event.occurred_at,
+    )
+    await _queue(deps, tx, event, delivery)
+
+
+async def request_notice(deps: Deps, tx: Transaction, event: NoticeRequested) -> None:
+    """Queue a notice for delivery, once per notification id."""
+    payload = event.payload
+    template = notice_template(payload.notice)
+    if template is None:
+        reason = f"no template for {payload.notice} notices"
+        await _refuse(deps, tx, event, payload.notification_id, reason)
+        return
+    delivery = Delivery(
+        notification_id=payload.notification_id,
+        account_id=event.account_id,
+        correlation_id=event.correlation_id,
+        command=event.event_type,
+        template=template,
+        channel=None,
+        code_enc=None,
+        destination_enc=None,
+        valid_minutes=None,
+        deadline=payload.deadline,
+        requested_at=event.occurred_at,
+    )
+    await _queue(deps, tx, event, delivery)
+
+
+async def _queue(
+    deps: Deps, tx: Transaction, event: CodeDeliveryRequested | NoticeRequested, delivery: Delivery
+) -> None:
+    context = {"notification_id": delivery.notification_id, "event_id": str(event.event_id)}
+    contact = await store.load_contact(tx, event.account_id)
+    purged = contact is not None and contact.retained_for_confirmation
+    if purged and not _allowed_after_purge(delivery.template):
+        await _refuse(deps, tx, event, delivery.notification_id, "account purged")
+        return
+    if await store.insert_delivery(tx, delivery, deps.clock.now()):
+        log.info("queued %s", delivery.template, extra=context)
+    else:
+        log.info("repeated command for a known notification ignored", extra=context)
+
+
+def _allowed_after_purge(template: Template) -> bool:
+    # The retained address exists for the final confirmation and nothing else.
+    return template == "deletion_completed"
+
+
+async def purge_account(deps: Deps, tx: Transaction, event: AccountPurged) -> None:
+    """Erase all but the final confirmation's address and language; confirm the purge."""
+    contact = await store.load_contact(tx, event.account_id)
+    retained = retention_for_confirmation(contact) if contact is not None else None
+    await store.purge_account(tx, event.account_id, retained)
+    await acknowledge_purge(tx, event, PARTICIPANT, deps.topics, deps.clock)
+
+
+async def _refuse(
+    deps: Deps,
+    tx: Transaction,
+    event: CodeDeliveryRequested | NoticeRequested,
+    notification_id: str,
+    reason: str,
+) -> None:
+    await publish_failure(
+        deps,
+        tx,
+        account_id=event.account_id,
+        correlation_id=event.correlation_id,
+        notification_id=notification_id,
+        command=event.event_type,
+        reason=reason,
+    )
+
+
+async def publish_failure(
+    deps: Deps,
+    tx: Transaction,
+    *,
+    account_id: str,
+    correlation_id: str,
+    notification_id: str,
+    command: str,
+    reason: str,
+) -> None:
+    """Tell the requester the notification failed, and keep a dead letter for operators.
+
+    Neither record carries the address or the code: only ids, the command type and the reason.
+    """
+    failed = new_event(
+        NotificationFailed,
+        account_id=account_id,
+        correlation_id=correlation_id,
+        occurred_at=deps.clock.now(),
+        notification_id=notification_id,
+        reason=reason,
+    )
+    await enqueue(tx, deps.topics.notifier_events, failed, deps.clock)
+    letter = {"reason": reason, "notification_id": notification_id, "event_type": command}
+    await enqueue_raw(
+        tx,
+        Topics.dlq(deps.topics.notifications),
+        account_id.encode(),
+        json.dumps(letter).encode(),
+        "DeadLetter",
+        deps.clock,
+    )
+    log.warning("notification failed: %s", reason, extra={"notification_id": notification_id})

@@ -1,0 +1,88 @@
+"""The notifier's message texts: languages, the one code, dates, escaping."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from services.notifier.templates import MissingValue, Rendered, format_deadline, render
+from shared.events import Language
+
+SIX_DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
+DEADLINE = datetime(2026, 2, 3, 14, 5, 9, tzinfo=UTC)
+
+
+def _all(rendered: Rendered) -> dict[str, str]:
+    return {"text": rendered.text, "html": rendered.html, "sms": rendered.sms}
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("code", ["123456", "000042", "999999"])
+def test_code_appears_once_and_no_other_six_digit_number(language: Language, code: str) -> None:
+    rendered = render("deletion_code", language, "Adieu Shop", code=code, valid_minutes=10)
+    for part, body in _all(rendered).items():
+        assert SIX_DIGITS.findall(body) == [code], part
+    assert code not in rendered.subject
+
+
+@pytest.mark.parametrize(
+    ("language", "validity"),
+    [("nb", "gyldig i 10 minutter"), ("en", "valid for 10 minutes")],
+)
+def test_code_message_says_how_long_the_code_is_valid(language: Language, validity: str) -> None:
+    rendered = render("deletion_code", language, "Adieu Shop", code="123456", valid_minutes=10)
+    assert validity in rendered.text
+    assert validity in rendered.sms
+    assert validity in rendered.html
+
+
+def test_norwegian_text_keeps_its_letters() -> None:
+    rendered = render("deletion_code", "nb", "Adieu Shop", code="123456", valid_minutes=10)
+    assert "å slette" in rendered.text
+    assert "Bekreft sletting" in rendered.subject
+    completed = render("deletion_completed", "nb", "Blåbær & Søtt")
+    assert "Blåbær &amp; Søtt" in completed.html
+    assert "Blåbær & Søtt" in completed.text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("nb", "3. februar 2026 kl. 14:05 UTC"), ("en", "3 February 2026 at 14:05 UTC")],
+)
+def test_scheduled_notice_states_the_deadline_in_utc(language: Language, expected: str) -> None:
+    oslo = DEADLINE.astimezone(timezone(timedelta(hours=1)))
+    rendered = render("deletion_scheduled", language, "Adieu Shop", deadline=oslo)
+    assert expected in rendered.text
+    assert expected in rendered.sms
+    for body in _all(rendered).values():
+        assert SIX_DIGITS.findall(body) == []
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_deadline_formats_never_hold_six_digits(language: Language) -> None:
+    moment = datetime(2099, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    for day in range(0, 400, 7):
+        assert SIX_DIGITS.search(format_deadline(moment - timedelta(days=day), language)) is None
+
+
+def test_html_escapes_every_value() -> None:
+    rendered = render("deletion_completed", "en", '<script>alert("x")</script>')
+    assert "<script>" not in rendered.html
+    assert "&lt;script&gt;" in rendered.html
+
+
+def test_languages_differ() -> None:
+    nb = render("deletion_completed", "nb", "Adieu Shop")
+    en = render("deletion_completed", "en", "Adieu Shop")
+    assert nb.subject == "Kontoen din er slettet"
+    assert en.subject == "Your account has been deleted"
+    assert nb.text != en.text
+
+
+def test_missing_values_are_refused() -> None:
+    with pytest.raises(MissingValue):
+        render("deletion_code", "nb", "Adieu Shop", valid_minutes=10)
+    with pytest.raises(MissingValue):
+        render("deletion_scheduled", "en", "Adieu Shop")
