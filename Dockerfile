@@ -1,0 +1,25 @@
+# One image for all four Adieu services; docker-compose.yml picks the service with `command`.
+# Slim and non-root: only the runtime package is installed (no dev tools, no Tansu).
+FROM python:3.11.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /build
+COPY pyproject.toml ./
+COPY shared ./shared
+COPY services ./services
+RUN pip install . && rm -rf /build
+
+# A fixed uid, so named volumes are writable by the same user on every rebuild. /data is
+# created here and owned by that user: Docker copies this ownership into a fresh named volume.
+RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent adieu \
+    && mkdir -p /data \
+    && chown adieu:adieu /data
+USER adieu
+WORKDIR /data
+
+EXPOSE 8001 8002 8003 8004
+CMD ["python", "-m", "services.survey"]

@@ -1,0 +1,28 @@
+"""The launcher's own settings, read from ``DEVSTACK_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DevstackSettings"]
+
+
+class DevstackSettings(BaseSettings):
+    """Where the local stack keeps its state and which ports its infrastructure uses."""
+
+    model_config = SettingsConfigDict(env_prefix="DEVSTACK_", extra="ignore")
+
+    var_dir: Path = Path("var")
+    broker_port: int = Field(default=9092, ge=1, le=65535)
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    # Generous: the first start on a cold machine imports Faust four times in parallel.
+    ready_timeout_seconds: float = Field(default=120.0, gt=0)
+    stop_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    @property
+    def state_dir(self) -> Path:
+        """``var_dir`` as an absolute path, so children agree on it whatever their cwd."""
+        return self.var_dir.resolve()

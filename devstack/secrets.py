@@ -1,0 +1,96 @@
+"""The platform's secrets for local runs: made once, kept in ``var/secrets.env`` (mode 0600).
+
+``python -m devstack.secrets DIR`` writes the same secrets as the three env files the
+docker-compose set-up reads (``platform.env``, ``auth.env``, ``deletion.env``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from shared.crypto import new_key
+from shared.tokens import new_signing_key, public_key_for
+
+__all__ = ["COMPOSE_FILES", "load_or_create", "new_secrets", "write_env_file"]
+
+_FILE_MODE = 0o600
+
+
+def new_secrets() -> dict[str, str]:
+    """A fresh, matching set of every secret the platform needs."""
+    signing_key = new_signing_key()
+    return {
+        "AUTH_TOKEN_SIGNING_KEY": signing_key,
+        "ADIEU_TOKEN_PUBLIC_KEY": public_key_for(signing_key),
+        "ADIEU_NOTIFICATION_KEY": new_key(),
+        "AUTH_IDENTIFIER_HMAC_KEY": new_key(),
+        "DELETION_HMAC_KEY": new_key(),
+    }
+
+
+# Which service may see which secret: only auth signs tokens, only deletion hashes codes.
+COMPOSE_FILES: Mapping[str, tuple[str, ...]] = {
+    "platform.env": ("ADIEU_TOKEN_PUBLIC_KEY", "ADIEU_NOTIFICATION_KEY"),
+    "auth.env": ("AUTH_TOKEN_SIGNING_KEY", "AUTH_IDENTIFIER_HMAC_KEY"),
+    "deletion.env": ("DELETION_HMAC_KEY",),
+}
+
+
+def load_or_create(path: Path, fresh: Callable[[], dict[str, str]] = new_secrets) -> dict[str, str]:
+    """Read the secrets in ``path``; create the file first if it does not exist.
+
+    A file missing some key (written by an older version) gets a complete fresh set, since
+    the public key must match the signing key.
+    """
+    if path.exists():
+        stored = _parse(path.read_text(encoding="utf-8"))
+        if set(fresh()) <= set(stored):
+            return stored
+    secrets = fresh()
+    write_env_file(path, secrets, replace=True)
+    return secrets
+
+
+def write_env_file(path: Path, values: Mapping[str, str], *, replace: bool = False) -> None:
+    """Write ``KEY=value`` lines readable only by the owner; refuse to overwrite unless told."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.unlink(missing_ok=True)
+    # Created with 0600 from the start: the secret never sits in a world-readable file.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# Adieu secrets. Keep private; losing them invalidates tokens and data.\n")
+        handle.writelines(f"{key}={value}\n" for key, value in values.items())
+    if path.exists() and not replace:
+        temporary.unlink()
+        raise FileExistsError(f"{path} exists; remove it first if you mean to replace it")
+    temporary.replace(path)
+
+
+def _parse(text: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip()
+    return values
+
+
+def _write_compose_files(directory: Path) -> None:
+    secrets = new_secrets()
+    for name, keys in COMPOSE_FILES.items():
+        write_env_file(directory / name, {key: secrets[key] for key in keys})
+        print(f"wrote {directory / name}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m devstack.secrets DIRECTORY")
+    try:
+        _write_compose_files(Path(sys.argv[1]))
+    except FileExistsError as exc:
+        sys.exit(str(exc))

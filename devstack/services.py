@@ -1,0 +1,76 @@
+"""The four services as the launcher sees them: their module, env prefix, port and environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from devstack.config import DevstackSettings
+from shared.tokens import public_key_for
+
+__all__ = ["SERVICES", "ServiceSpec", "service_environment"]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service: ``python -m services.<name>``, configured by ``<PREFIX>_*`` variables."""
+
+    name: str
+    default_port: int
+
+    @property
+    def prefix(self) -> str:
+        """The service's environment variable prefix, e.g. ``AUTH_``."""
+        return f"{self.name.upper()}_"
+
+    @property
+    def module(self) -> str:
+        """The module that runs the service."""
+        return f"services.{self.name}"
+
+    def address(self, env: Mapping[str, str]) -> tuple[str, int]:
+        """Where the service listens, read from the same variables the service reads."""
+        host = env.get(f"{self.prefix}HTTP_HOST", "127.0.0.1")
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104  # a wildcard bind is reached on loopback
+            host = "127.0.0.1"
+        return host, int(env.get(f"{self.prefix}HTTP_PORT", str(self.default_port)))
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("auth", 8001),
+    ServiceSpec("deletion", 8002),
+    ServiceSpec("survey", 8003),
+    ServiceSpec("notifier", 8004),
+)
+
+
+def service_environment(
+    settings: DevstackSettings,
+    secrets: Mapping[str, str],
+    broker_bootstrap: str,
+    caller: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment every child gets: local defaults, overridden by the caller's own.
+
+    The same environment serves all four services; each reads only its own prefix and
+    ``ADIEU_*``.
+    """
+    state = settings.state_dir
+    defaults: dict[str, str] = {
+        "ADIEU_KAFKA_BOOTSTRAP": broker_bootstrap,
+        "ADIEU_LOG_FORMAT": "text",
+        "NOTIFIER_SMS_DIR": str(state / "sms"),
+        "NOTIFIER_SMTP_HOST": "127.0.0.1",
+        "NOTIFIER_SMTP_PORT": str(settings.smtp_port),
+        # Children write through a pipe; without this their lines would arrive in bursts.
+        "PYTHONUNBUFFERED": "1",
+        **{f"{spec.prefix}DATA_DIR": str(state) for spec in SERVICES},
+        **secrets,
+    }
+    given = os.environ if caller is None else caller
+    env = {**defaults, **given}
+    if "ADIEU_TOKEN_PUBLIC_KEY" not in given:
+        # A caller who brings their own signing key must not get our unrelated public key.
+        env["ADIEU_TOKEN_PUBLIC_KEY"] = public_key_for(env["AUTH_TOKEN_SIGNING_KEY"])
+    return env

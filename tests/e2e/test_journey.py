@@ -1,0 +1,355 @@
+"""The whole platform, started as ``make run`` starts it, driven over HTTP as a person would.
+
+One stack (``python -m devstack`` in a subprocess, every port a free one, state in a tmp dir)
+serves both journeys; codes are read where a person would find them: the e-mail in the SMTP
+catcher's ``.eml`` files, the SMS in the file-sink gateway's directory.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from devstack.broker import free_port
+from tests.support.polling import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_SECONDS = 90.0
+STOP_TIMEOUT_SECONDS = 60.0
+# Variables that configure the platform; the caller's own must not leak into the test's stack.
+_OWN_PREFIXES = ("ADIEU_", "AUTH_", "DELETION_", "SURVEY_", "NOTIFIER_", "DEVSTACK_")
+_SERVICES = ("auth", "deletion", "survey", "notifier")
+_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A running platform: where its state is and where its services answer."""
+
+    var_dir: Path
+    log: Path
+    auth: str
+    deletion: str
+    survey: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone with an account to delete; the phone as typed and in E.164."""
+
+    email: str
+    phone_typed: str
+    phone_e164: str
+    phone_retyped: str
+    password: str
+
+
+def _stack_environment(var_dir: Path, ports: dict[str, int]) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_PREFIXES)}
+    env.update(
+        {
+            "DEVSTACK_VAR_DIR": str(var_dir),
+            "DEVSTACK_BROKER_PORT": str(ports["broker"]),
+            "DEVSTACK_SMTP_PORT": str(ports["smtp"]),
+            "AUTH_HTTP_PORT": str(ports["auth"]),
+            "DELETION_HTTP_PORT": str(ports["deletion"]),
+            "SURVEY_HTTP_PORT": str(ports["survey"]),
+            "NOTIFIER_HTTP_PORT": str(ports["notifier"]),
+            "DELETION_GRACE_SECONDS": "2",
+            "DELETION_SCAN_INTERVAL_SECONDS": "0.3",
+            "ADIEU_TOPIC_PREFIX": f"e2e{uuid.uuid4().hex[:10]}.",
+        }
+    )
+    if os.environ.get("KAFKA_BOOTSTRAP"):  # the same switch as the other suites: a real Kafka
+        env["ADIEU_KAFKA_BOOTSTRAP"] = os.environ["KAFKA_BOOTSTRAP"]
+    return env
+
+
+def _tail(log: Path, lines: int = 60) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], log: Path) -> None:
+    # A synchronous fixture, so the same poll-with-deadline as ``eventually``, written inline.
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while "adieu ready:" not in log.read_text(errors="replace"):
+        if process.poll() is not None:
+            pytest.fail(f"devstack exited with {process.returncode}:\n{_tail(log)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"devstack not ready in {READY_TIMEOUT_SECONDS}s:\n{_tail(log)}")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """``python -m devstack`` exactly as ``make run`` starts it; stopped with SIGTERM."""
+    base = tmp_path_factory.mktemp("platform")
+    ports = {name: free_port() for name in ("broker", "smtp", *_SERVICES)}
+    log = base / "devstack.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devstack"],
+            cwd=ROOT,
+            env=_stack_environment(base / "var", ports),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_ready(process, log)
+        yield Stack(
+            var_dir=base / "var",
+            log=log,
+            **{name: f"http://127.0.0.1:{ports[name]}" for name in ("auth", "deletion", "survey")},
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+    assert code == 0, f"devstack exited with {code} after SIGTERM:\n{_tail(log)}"
+    assert "adieu ready:" in log.read_text()
+
+
+# --- what a person finds in their inbox and on their phone ----------------------------------
+
+
+def _emails_to(var_dir: Path, address: str) -> list[EmailMessage]:
+    """Every e-mail the catcher stored for ``address``, oldest first (names start with ns)."""
+    found = []
+    for path in sorted((var_dir / "mail").glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        recipients = [addr.lower() for _, addr in getaddresses(message.get_all("To", []))]
+        if address.lower() in recipients:
+            found.append(message)
+    return found
+
+
+def _text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None, "the e-mail has no text part"
+    content: str = body.get_content()
+    return content
+
+
+def _only_code(text: str) -> str:
+    codes = _CODE.findall(text)
+    assert len(codes) == 1, f"expected exactly one 6-digit number in the message, got {codes}"
+    code: str = codes[0]
+    return code
+
+
+def _sms_to(var_dir: Path, e164: str) -> list[str]:
+    """The texts of every SMS written for ``e164``, oldest first."""
+    directory = var_dir / "sms"
+    if not directory.is_dir():
+        return []
+    paths = sorted(
+        (p for p in directory.iterdir() if p.is_file()), key=lambda p: (p.stat().st_mtime_ns, p)
+    )
+    texts = []
+    for path in paths:
+        head, _, text = path.read_text(encoding="utf-8").partition("\n\n")
+        if head.splitlines()[:1] == [f"To: {e164}"]:
+            texts.append(text)
+    return texts
+
+
+async def _code_sent(stack: Stack, person: Person, channel: str) -> str:
+    async def probe() -> str | None:
+        if channel == "email":
+            mails = _emails_to(stack.var_dir, person.email)
+            return _only_code(_text_of(mails[-1])) if mails else None
+        messages = _sms_to(stack.var_dir, person.phone_e164)
+        return _only_code(messages[-1]) if messages else None
+
+    return await eventually(probe, timeout=30, what=f"the code by {channel}")
+
+
+def _files_containing(var_dir: Path, traces: list[str]) -> list[str]:
+    """Files under ``var_dir`` (outside the outboxes of mail and SMS) holding any trace."""
+    needles = [trace.encode() for trace in traces]
+    hits = []
+    for path in var_dir.rglob("*"):
+        if path.is_relative_to(var_dir / "mail") or path.is_relative_to(var_dir / "sms"):
+            continue
+        try:
+            content = path.read_bytes() if path.is_file() else b""
+        except FileNotFoundError:  # a journal file that went away while we walked
+            continue
+        hits += [f"{path}: {n.decode()}" for n in needles if n in content]
+    return hits
+
+
+# --- the journey -----------------------------------------------------------------------------
+
+
+async def _login(
+    http: httpx.AsyncClient, stack: Stack, login: str, password: str
+) -> httpx.Response:
+    return await http.post(f"{stack.auth}/v1/sessions", json={"login": login, "password": password})
+
+
+async def _register_and_sign_in(
+    http: httpx.AsyncClient, stack: Stack, person: Person
+) -> dict[str, str]:
+    registered = await http.post(
+        f"{stack.auth}/v1/accounts",
+        json={
+            "email": person.email,
+            "phone": person.phone_typed,
+            "password": person.password,
+            "language": "en",
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    by_email = await _login(http, stack, person.email, person.password)
+    assert by_email.status_code == 201, by_email.text
+    assert by_email.json()["token_type"] == "bearer"
+    by_phone = await _login(http, stack, person.phone_typed, person.password)
+    assert by_phone.status_code == 201, by_phone.text
+    return {"Authorization": f"Bearer {by_email.json()['access_token']}"}
+
+
+async def _request_deletion(
+    http: httpx.AsyncClient, stack: Stack, token: dict[str, str], channel: str
+) -> str:
+    consequences = await http.get(
+        f"{stack.deletion}/v1/deletion/consequences", params={"lang": "en"}
+    )
+    assert consequences.status_code == 200, consequences.text
+    url = f"{stack.deletion}/v1/deletion-requests"
+    unticked = {"understood_consequences": False, "accepted_terms": True, "channel": channel}
+    refused = await http.post(url, json=unticked, headers=token)
+    assert refused.status_code == 422, refused.text
+    ticked = {"understood_consequences": True, "accepted_terms": True, "channel": channel}
+    created = await http.post(url, json=ticked, headers=token)
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "awaiting_survey"
+    request_id: str = created.json()["request_id"]
+    return request_id
+
+
+async def _answer_survey(
+    http: httpx.AsyncClient, stack: Stack, token: dict[str, str], request_id: str
+) -> None:
+    survey = await http.get(f"{stack.survey}/v1/survey", params={"lang": "en"})
+    assert survey.status_code == 200, survey.text
+    first_reason = survey.json()["reasons"][0]["id"]
+    answer = {"request_id": request_id, "reasons": [first_reason], "ratings": {"overall": 3}}
+    sent = await http.post(f"{stack.survey}/v1/responses", json=answer, headers=token)
+    assert sent.status_code == 201, sent.text
+
+
+async def _confirm(
+    http: httpx.AsyncClient, stack: Stack, token: dict[str, str], request_id: str, code: str
+) -> None:
+    url = f"{stack.deletion}/v1/deletion-requests/{request_id}/confirm"
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    refused = await http.post(url, json={"code": wrong}, headers=token)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"] == "invalid_code"
+    assert isinstance(refused.json()["attempts_left"], int)
+    confirmed = await http.post(url, json={"code": code}, headers=token)
+    assert confirmed.status_code == 202, confirmed.text
+    assert confirmed.json()["status"] == "scheduled"
+    assert confirmed.json()["purge_deadline"]
+
+
+async def _wait_for_purge(
+    http: httpx.AsyncClient, stack: Stack, token: dict[str, str], person: Person, request_id: str
+) -> None:
+    async def login_refused_as_pending() -> dict[str, Any] | None:
+        answer = await _login(http, stack, person.email, person.password)
+        return answer.json() if answer.status_code == 423 else None
+
+    pending = await eventually(login_refused_as_pending, what="login answering 423")
+    assert pending["error"] == "deletion_pending"
+    assert pending["purge_deadline"]
+
+    async def purged() -> bool:
+        status = await http.get(
+            f"{stack.deletion}/v1/deletion-requests/{request_id}", headers=token
+        )
+        assert status.status_code == 200, status.text
+        return bool(status.json()["status"] == "purged")
+
+    await eventually(purged, timeout=30, what="the request to become purged")
+    gone = await _login(http, stack, person.email, person.password)
+    assert gone.status_code == 404, gone.text
+    assert gone.json()["error"] == "account_not_found"
+
+
+async def _identifiers_are_retired(http: httpx.AsyncClient, stack: Stack, person: Person) -> None:
+    for field, value in (("email", person.email.upper()), ("phone", person.phone_retyped)):
+        again = await http.post(
+            f"{stack.auth}/v1/accounts",
+            json={field: value, "password": "another-long-password", "language": "en"},
+        )
+        assert again.status_code == 409, again.text
+        assert again.json()["error"] == "identifier_retired"
+
+
+async def _confirmation_arrived(stack: Stack, person: Person) -> None:
+    async def confirmation() -> bool:
+        subjects = [mail["Subject"] for mail in _emails_to(stack.var_dir, person.email)]
+        return "Your account has been deleted" in subjects
+
+    await eventually(confirmation, timeout=30, what="the confirmation e-mail")
+
+
+async def _journey(stack: Stack, person: Person, channel: str) -> None:
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        token = await _register_and_sign_in(http, stack, person)
+        request_id = await _request_deletion(http, stack, token, channel)
+        await _answer_survey(http, stack, token, request_id)
+        code = await _code_sent(stack, person, channel)
+        await _confirm(http, stack, token, request_id, code)
+        await _wait_for_purge(http, stack, token, person, request_id)
+        await _identifiers_are_retired(http, stack, person)
+    await _confirmation_arrived(stack, person)
+    traces = [person.email, person.phone_e164, person.phone_typed, person.password]
+    assert _files_containing(stack.var_dir, traces) == []
+    logged = [trace for trace in traces if trace in stack.log.read_text(errors="replace")]
+    assert logged == [], "personal data in the services' logs"
+
+
+async def test_deletion_with_the_code_by_email(stack: Stack) -> None:
+    person = Person(
+        email="kari.nordmann@example.com",
+        phone_typed="+47 412 34 567",
+        phone_e164="+4741234567",
+        phone_retyped="0047 41234567",
+        password="correct horse battery",
+    )
+    await _journey(stack, person, "email")
+
+
+async def test_deletion_with_the_code_by_sms(stack: Stack) -> None:
+    person = Person(
+        email="ola.hansen@example.org",
+        phone_typed="934 56 789",
+        phone_e164="+4793456789",
+        phone_retyped="+47 93 45 67 89",
+        password="staple paper clip 42",
+    )
+    await _journey(stack, person, "sms")
