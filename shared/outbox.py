@@ -92,7 +92,9 @@ class OutboxRelay:
                 continue
             if published == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_seconds)
+                    # Not wait_for: on 3.11 it can swallow stop()'s cancel when a wake-up races it.
+                    async with asyncio.timeout(self._poll_seconds):
+                        await self._wakeup.wait()
                 self._wakeup.clear()
 
     async def publish_pending(self) -> int:
