@@ -1,0 +1,1 @@
+"""Account deletion: the request, the confirmation code, the grace period and the purge."""

@@ -1,0 +1,150 @@
+"""The deletion service as a real process: killed after confirming, it still purges once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import pytest
+
+from devstack.broker import free_port
+from shared.config import PlatformSettings
+from shared.crypto import FieldCipher, decode_key, new_key
+from tests.conftest import Keys
+from tests.integration.deletion.support import account_events, one_event
+from tests.support.polling import eventually
+from tests.support.services import bearer
+
+ROOT = Path(__file__).resolve().parents[3]
+GRACE_SECONDS = 3
+SCAN_SECONDS = 0.3
+
+
+def _environment(platform: PlatformSettings, data_dir: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ADIEU_", "DELETION_"))}
+    for name, value in platform.model_dump().items():
+        secret = getattr(value, "get_secret_value", None)
+        env[f"ADIEU_{name.upper()}"] = str(secret() if secret else value)
+    env.update(
+        DELETION_HMAC_KEY=new_key(),
+        DELETION_GRACE_SECONDS=str(GRACE_SECONDS),
+        DELETION_SCAN_INTERVAL_SECONDS=str(SCAN_SECONDS),
+        DELETION_DATA_DIR=str(data_dir),
+        DELETION_HTTP_PORT=str(port),
+        DELETION_SURVEY_REQUIRED="false",
+    )
+    return env
+
+
+class _Process:
+    """``python -m services.deletion``, started and stopped by the test."""
+
+    def __init__(self, env: dict[str, str], log: IO[bytes]) -> None:
+        self._env = env
+        self.url = f"http://127.0.0.1:{env['DELETION_HTTP_PORT']}"
+        self._log = log
+        self.popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "services.deletion"],
+            cwd=ROOT,
+            env=self._env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        assert self.popen is not None
+        self.popen.send_signal(signal.SIGKILL)
+        self.popen.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        self.popen.terminate()
+        try:
+            self.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(timeout=10)
+
+
+@pytest.fixture
+def process(platform: PlatformSettings, tmp_path: Path) -> Iterator[_Process]:
+    env = _environment(platform, tmp_path, free_port())
+    with (tmp_path / "deletion.log").open("ab") as log:
+        running = _Process(env, log)
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+async def _healthy(client: httpx.AsyncClient) -> None:
+    async def probe() -> bool:
+        try:
+            return (await client.get("/healthz")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    await eventually(probe, timeout=45, interval=0.2, what="the deletion service's /healthz")
+
+
+async def test_a_purge_survives_a_crash_and_is_announced_once(
+    process: _Process, platform: PlatformSettings, keys: Keys
+) -> None:
+    account = str(uuid.uuid4())
+    topics = platform.topics
+    headers = bearer(keys.signing_key, account)
+    async with httpx.AsyncClient(base_url=process.url, timeout=10) as client:
+        process.start()
+        await _healthy(client)
+        created = await client.post(
+            "/v1/deletion-requests",
+            json={"understood_consequences": True, "accepted_terms": True, "channel": "sms"},
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["status"] == "awaiting_code"
+        request_id = created.json()["request_id"]
+
+        delivery: Any = await one_event(
+            platform, topics.notifications, "CodeDeliveryRequested", account
+        )
+        code = FieldCipher(decode_key(keys.notification_key)).decrypt(
+            delivery.payload.code_enc, context=account
+        )
+        confirmed = await client.post(
+            f"/v1/deletion-requests/{request_id}/confirm", json={"code": code}, headers=headers
+        )
+        assert confirmed.status_code == 202, confirmed.text
+        deadline = datetime.fromisoformat(confirmed.json()["purge_deadline"])
+        await one_event(platform, topics.deletion_events, "CodeVerified", account)
+        process.kill()
+
+        process.start()
+        await _healthy(client)
+        # Long enough past the deadline for many timer runs, then count.
+        settled_at = time.time() + 2.0 + 10 * SCAN_SECONDS
+
+        async def settled() -> list[Any] | None:
+            events = await account_events(
+                platform, topics.deletion_events, "AccountPurged", account
+            )
+            past = time.time() > max(settled_at, deadline.timestamp() + 10 * SCAN_SECONDS)
+            return events if events and past else None
+
+        purged = await eventually(settled, timeout=30, what="AccountPurged after the restart")
+        assert [event.payload.request_id for event in purged] == [request_id]
+        status = await client.get(f"/v1/deletion-requests/{request_id}", headers=headers)
+        assert status.json()["status"] == "purging"
