@@ -1,10 +1,16 @@
-"""HTTP routes every service has."""
+"""The HTTP application every service builds: common errors, health, and a runtime lifespan."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-__all__ = ["health_router"]
+from fastapi import APIRouter, FastAPI
+
+from shared.http import install_error_handlers
+from shared.runtime import ServiceRuntime
+
+__all__ = ["build_api", "health_router"]
 
 
 def health_router() -> APIRouter:
@@ -16,3 +22,19 @@ def health_router() -> APIRouter:
         return {"status": "ok"}
 
     return router
+
+
+def build_api(service: str, runtime: ServiceRuntime, *routers: APIRouter) -> FastAPI:
+    """A FastAPI app whose lifespan runs ``runtime``, with the common error body and health."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            yield
+
+    api = FastAPI(title=f"Adieu {service}", version="1", lifespan=lifespan)
+    install_error_handlers(api)
+    api.include_router(health_router())
+    for router in routers:
+        api.include_router(router)
+    return api

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -17,9 +15,9 @@ from shared.clock import Clock, SystemClock
 from shared.crypto import FieldCipher
 from shared.db import Database
 from shared.faust_app import create_faust_app
-from shared.http import bearer_dependency, install_error_handlers
+from shared.http import bearer_dependency
 from shared.runtime import ServiceRuntime
-from shared.service import health_router
+from shared.service import build_api
 from shared.tokens import TokenIssuer, TokenVerifier, public_key_for
 
 __all__ = ["Service", "bootstrap"]
@@ -57,13 +55,5 @@ def bootstrap(
     runtime = ServiceRuntime(platform, db, faust_app)
     verifier = TokenVerifier(public_key_for(signing_key), clock)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running():
-            yield
-
-    api = FastAPI(title="Adieu auth", version="1", lifespan=lifespan)
-    install_error_handlers(api)
-    api.include_router(health_router())
-    api.include_router(build_router(deps, bearer_dependency(lambda _: verifier)))
+    api = build_api("auth", runtime, build_router(deps, bearer_dependency(lambda _: verifier)))
     return Service(api=api, runtime=runtime, deps=deps)

@@ -3,8 +3,6 @@ Connects nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -19,10 +17,10 @@ from shared.codes import CodeGenerator, CodeHasher, random_code
 from shared.crypto import FieldCipher
 from shared.db import Database
 from shared.faust_app import create_faust_app
-from shared.http import bearer_dependency, install_error_handlers
+from shared.http import bearer_dependency
 from shared.periodic import Periodic
 from shared.runtime import ServiceRuntime
-from shared.service import health_router
+from shared.service import build_api
 from shared.tokens import TokenVerifier
 
 __all__ = ["Service", "bootstrap"]
@@ -64,17 +62,8 @@ def bootstrap(
     runtime = ServiceRuntime(platform, db, faust_app, periodic=[timer])
     verifier = TokenVerifier(platform.token_public_key, clock)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running():
-            yield
-
-    api = FastAPI(title="Adieu deletion", version="1", lifespan=lifespan)
-    install_error_handlers(api)
-    api.include_router(health_router())
-    api.include_router(
-        build_router(deps, bearer_dependency(lambda _: verifier), settings.shop_name)
-    )
+    router = build_router(deps, bearer_dependency(lambda _: verifier), settings.shop_name)
+    api = build_api("deletion", runtime, router)
     return Service(api=api, runtime=runtime, deps=deps)
 
 

@@ -5,14 +5,11 @@ Connects nothing: the broker, SQLite file and worker start in the FastAPI lifesp
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
 
 from services.notifier import agents, delivery, handlers
-from services.notifier.api import build_router
 from services.notifier.config import Settings
 from services.notifier.domain import RetryPolicy
 from services.notifier.mailer import Mailer, SmtpMailer, SmtpOptions
@@ -22,9 +19,9 @@ from shared.clock import Clock, SystemClock
 from shared.crypto import FieldCipher
 from shared.db import Database
 from shared.faust_app import create_faust_app
-from shared.http import install_error_handlers
 from shared.periodic import Periodic
 from shared.runtime import ServiceRuntime
+from shared.service import build_api
 
 __all__ = ["Service", "bootstrap"]
 
@@ -89,12 +86,5 @@ def bootstrap(
     )
     runtime = ServiceRuntime(platform, db, faust_app, periodic=[worker])
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running():
-            yield
-
-    api = FastAPI(title="Adieu notifier", version="1", lifespan=lifespan)
-    install_error_handlers(api)
-    api.include_router(build_router())
+    api = build_api("notifier", runtime)
     return Service(api=api, runtime=runtime, deps=deps)

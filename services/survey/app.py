@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -15,9 +13,9 @@ from services.survey.store import SCHEMA
 from shared.clock import Clock, SystemClock
 from shared.db import Database
 from shared.faust_app import create_faust_app
-from shared.http import bearer_dependency, install_error_handlers
+from shared.http import bearer_dependency
 from shared.runtime import ServiceRuntime
-from shared.service import health_router
+from shared.service import build_api
 from shared.tokens import TokenVerifier
 
 __all__ = ["Service", "bootstrap"]
@@ -43,13 +41,5 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
     runtime = ServiceRuntime(platform, db, faust_app)
     verifier = TokenVerifier(platform.token_public_key, clock)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running():
-            yield
-
-    api = FastAPI(title="Adieu survey", version="1", lifespan=lifespan)
-    install_error_handlers(api)
-    api.include_router(health_router())
-    api.include_router(build_router(deps, bearer_dependency(lambda _: verifier)))
+    api = build_api("survey", runtime, build_router(deps, bearer_dependency(lambda _: verifier)))
     return Service(api=api, runtime=runtime, deps=deps)
