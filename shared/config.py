@@ -36,6 +36,8 @@ class PlatformSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     consumer_max_attempts: int = Field(default=3, ge=1)
     token_public_key: str = Field(description="Auth's Ed25519 public key (URL-safe base64)")
+    # The longest an access token can live; revocation records are kept at least this long.
+    token_max_lifetime_seconds: int = Field(default=3600, ge=60)
     notification_key: SecretStr = Field(
         description="AES-256 key for the encrypted fields of notification commands"
     )

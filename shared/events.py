@@ -25,6 +25,7 @@ __all__ = [
     "CodeVerified",
     "ContactDetailsChanged",
     "DeletionCompleted",
+    "DeletionExpired",
     "DeletionRequested",
     "Event",
     "EventDecodeError",
@@ -34,6 +35,8 @@ __all__ = [
     "NotificationDelivered",
     "NotificationFailed",
     "PurgeCompleted",
+    "RevocationReason",
+    "SessionsRevoked",
     "SurveySubmitted",
     "decode_event",
     "encode_event",
@@ -44,6 +47,9 @@ Channel = Literal["email", "sms"]
 Language = Literal["nb", "en"]
 CodePurpose = Literal["deletion", "password_reset", "contact_change"]
 NoticeKind = Literal["deletion_scheduled", "deletion_completed", "address_changed"]
+RevocationReason = Literal[
+    "logout", "password_changed", "password_reset", "deletion_confirmed", "purged"
+]
 
 
 class _Frozen(BaseModel):
@@ -72,6 +78,19 @@ class ContactDetailsChangedPayload(_Frozen):
     language: Language
     email_enc: str | None = None
     phone_enc: str | None = None
+    # IANA zone name (e.g. "Europe/Oslo") for dates in messages; None means UTC.
+    time_zone: str | None = None
+
+
+class SessionsRevokedPayload(_Frozen):
+    """Tokens of this account issued before ``revoked_before`` are no longer valid.
+
+    With ``session_id`` set, only that one session (a logout) is revoked.
+    """
+
+    revoked_before: datetime
+    reason: RevocationReason
+    session_id: str | None = None
 
 
 class DeletionRequestedPayload(_Frozen):
@@ -100,6 +119,12 @@ class PurgeCompletedPayload(_Frozen):
 
 
 class DeletionCompletedPayload(_Frozen):
+    request_id: str
+
+
+class DeletionExpiredPayload(_Frozen):
+    """An abandoned request lapsed; the account stays as it was."""
+
     request_id: str
 
 
@@ -140,6 +165,16 @@ class AccountRegistered(_Envelope):
 class ContactDetailsChanged(_Envelope):
     event_type: Literal["ContactDetailsChanged"] = "ContactDetailsChanged"
     payload: ContactDetailsChangedPayload
+
+
+class SessionsRevoked(_Envelope):
+    event_type: Literal["SessionsRevoked"] = "SessionsRevoked"
+    payload: SessionsRevokedPayload
+
+
+class DeletionExpired(_Envelope):
+    event_type: Literal["DeletionExpired"] = "DeletionExpired"
+    payload: DeletionExpiredPayload
 
 
 class DeletionRequested(_Envelope):
@@ -195,6 +230,8 @@ class NotificationFailed(_Envelope):
 Event = Annotated[
     AccountRegistered
     | ContactDetailsChanged
+    | SessionsRevoked
+    | DeletionExpired
     | DeletionRequested
     | SurveySubmitted
     | CodeVerified

@@ -109,9 +109,13 @@ _bearer = HTTPBearer(auto_error=False, description="Access token issued by the a
 
 
 def bearer_dependency(
-    verifier_of: Callable[[Request], TokenVerifier],
+    verifier: TokenVerifier,
+    is_revoked: Callable[[AccessClaims], Awaitable[bool]] | None = None,
 ) -> Callable[..., Awaitable[AccessClaims]]:
-    """A FastAPI dependency that verifies the bearer token locally and returns its claims."""
+    """A FastAPI dependency that verifies the bearer token locally and returns its claims.
+
+    With ``is_revoked`` (see :mod:`shared.revocation`), tokens of revoked sessions are refused.
+    """
 
     async def claims(request: Request) -> AccessClaims:
         credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
@@ -123,7 +127,7 @@ def bearer_dependency(
                 headers={"WWW-Authenticate": "Bearer"},
             )
         try:
-            return verifier_of(request).verify(credentials.credentials)
+            verified = verifier.verify(credentials.credentials)
         except InvalidToken:
             raise ApiError(
                 401,
@@ -131,6 +135,14 @@ def bearer_dependency(
                 "The access token is invalid or has expired.",
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             ) from None
+        if is_revoked is not None and await is_revoked(verified):
+            raise ApiError(
+                401,
+                "session_revoked",
+                "This session has ended. Please sign in again.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        return verified
 
     return claims
 

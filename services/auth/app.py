@@ -55,5 +55,5 @@ def bootstrap(
     runtime = ServiceRuntime(platform, db, faust_app)
     verifier = TokenVerifier(public_key_for(signing_key), clock)
 
-    api = build_api("auth", runtime, build_router(deps, bearer_dependency(lambda _: verifier)))
+    api = build_api("auth", runtime, build_router(deps, bearer_dependency(verifier)))
     return Service(api=api, runtime=runtime, deps=deps)

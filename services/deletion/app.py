@@ -62,7 +62,7 @@ def bootstrap(
     runtime = ServiceRuntime(platform, db, faust_app, periodic=[timer])
     verifier = TokenVerifier(platform.token_public_key, clock)
 
-    router = build_router(deps, bearer_dependency(lambda _: verifier), settings.shop_name)
+    router = build_router(deps, bearer_dependency(verifier), settings.shop_name)
     api = build_api("deletion", runtime, router)
     return Service(api=api, runtime=runtime, deps=deps)
 

@@ -14,7 +14,7 @@ __all__ = ["register_agents"]
 
 
 def register_agents(app: Any, deps: handlers.Deps, max_attempts: int) -> None:
-    """Subscribe the survey to the deletion events it takes part in."""
+    """Subscribe the survey to the purge protocol and to revoked sessions."""
 
     async def on_account_purged(tx: Transaction, event: AccountPurged) -> None:
         await handlers.purge_account(deps, tx, event)
@@ -23,7 +23,8 @@ def register_agents(app: Any, deps: handlers.Deps, max_attempts: int) -> None:
         "survey",
         deps.db,
         deps.clock,
-        {"AccountPurged": on_account_purged},
+        {"AccountPurged": on_account_purged, "SessionsRevoked": deps.revocations.record},
         max_attempts=max_attempts,
     )
     subscribe(app, deps.topics.deletion_events, consumer)
+    subscribe(app, deps.topics.auth_events, consumer)

@@ -14,6 +14,8 @@ from shared.clock import Clock, SystemClock
 from shared.db import Database
 from shared.faust_app import create_faust_app
 from shared.http import bearer_dependency
+from shared.periodic import Periodic
+from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
 from shared.tokens import TokenVerifier
@@ -34,12 +36,14 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
     """Assemble the survey service from its settings; ``clock`` defaults to the real one."""
     clock = clock or SystemClock()
     platform = settings.platform
-    db = Database(settings.database_path("survey"), SCHEMA)
-    deps = handlers.Deps(db=db, clock=clock, topics=platform.topics)
+    db = Database(settings.database_path("survey"), SCHEMA + REVOCATION_SCHEMA)
+    revocations = Revocations(db, clock, platform.token_max_lifetime_seconds)
+    deps = handlers.Deps(db=db, clock=clock, topics=platform.topics, revocations=revocations)
     faust_app = create_faust_app("survey", platform, settings.data_dir)
     agents.register_agents(faust_app, deps, platform.consumer_max_attempts)
-    runtime = ServiceRuntime(platform, db, faust_app)
+    pruning = Periodic("survey-revocation-prune", 3600, revocations.prune)
+    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning])
     verifier = TokenVerifier(platform.token_public_key, clock)
-
-    api = build_api("survey", runtime, build_router(deps, bearer_dependency(lambda _: verifier)))
+    claims = bearer_dependency(verifier, revocations.is_revoked)
+    api = build_api("survey", runtime, build_router(deps, claims))
     return Service(api=api, runtime=runtime, deps=deps)

@@ -11,6 +11,7 @@ from shared.db import Database, Transaction
 from shared.events import AccountPurged, SurveySubmitted, new_event
 from shared.outbox import enqueue
 from shared.participant import acknowledge_purge
+from shared.revocation import Revocations
 from shared.topics import Topics
 
 __all__ = ["PARTICIPANT", "Deps", "purge_account", "submit_response"]
@@ -25,6 +26,7 @@ class Deps:
     db: Database
     clock: Clock
     topics: Topics
+    revocations: Revocations
 
 
 async def submit_response(

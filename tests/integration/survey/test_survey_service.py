@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,13 @@ import pytest
 from services.survey.app import bootstrap
 from services.survey.config import Settings
 from shared.config import PlatformSettings
-from shared.events import AccountPurged, PurgeCompleted, SurveySubmitted, new_event
+from shared.events import (
+    AccountPurged,
+    PurgeCompleted,
+    SessionsRevoked,
+    SurveySubmitted,
+    new_event,
+)
 from tests.conftest import Keys
 from tests.support.kafka import produce_event, produce_raw, read_dead_letters, read_events
 from tests.support.polling import eventually
@@ -152,3 +158,32 @@ async def test_purge_is_acknowledged_once_even_when_delivered_twice(
     assert [(c.payload.request_id, c.payload.participant) for c in completions] == [
         ("r-1", "survey")
     ]
+
+
+async def test_a_revoked_session_cannot_send_the_survey(
+    service,
+    platform: PlatformSettings,
+    keys: Keys,  # type: ignore[no-untyped-def]
+) -> None:
+    account_id = str(uuid.uuid4())
+    old_token = bearer(keys.signing_key, account_id)
+    revoked = new_event(
+        SessionsRevoked,
+        account_id=account_id,
+        correlation_id="c-2",
+        # Whole seconds in the past, so the old token's iat is before it.
+        occurred_at=datetime.now(UTC),
+        revoked_before=datetime.now(UTC) + timedelta(seconds=2),
+        reason="password_changed",
+    )
+    async with serving(service) as client:
+        await produce_event(platform.kafka_bootstrap, platform.topics.auth_events, revoked)
+
+        async def refused() -> dict[str, object] | None:
+            answer = await client.post(
+                "/v1/responses", json=_answer(str(uuid.uuid4())), headers=old_token
+            )
+            return answer.json() if answer.status_code == 401 else None
+
+        body = await eventually(refused, what="the revoked token refused")
+    assert body["error"] == "session_revoked"

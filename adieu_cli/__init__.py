@@ -1,0 +1,1 @@
+"""The ``adieu`` command-line tool for operators."""
