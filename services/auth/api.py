@@ -1,115 +1,44 @@
-"""Auth's HTTP routes: parse, authorise, call a handler, map errors.
+"""Auth's HTTP routes for accounts, sessions, password resets and the token key.
 
 No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from fastapi import APIRouter, Depends, Request, Response
 
-from services.auth import handlers
-from services.auth.domain import (
-    AccountNotFound,
-    AccountStatus,
-    DeletionPending,
-    IdentifierRetired,
-    IdentifierTaken,
-    InvalidCredentials,
-    InvalidInput,
-    registration,
+from services.auth import handlers, resets
+from services.auth.api_errors import as_api_errors, errors
+from services.auth.api_me import build_me_router
+from services.auth.api_models import (
+    AccountCreated,
+    AccountIn,
+    PublicKeyOut,
+    ReauthenticateIn,
+    ResetConfirmIn,
+    ResetIn,
+    SessionIn,
+    TokenOut,
 )
-from shared.http import ApiError, correlation_id, error_responses
+from services.auth.domain import registration
+from shared.http import correlation_id
 from shared.tokens import AccessClaims
 
 __all__ = ["build_router"]
-
-# Far above the password policy's 128; only stops absurd bodies before argon2 sees them.
-_SECRET_MAX = 1024
-_NOUN = {"email": "e-mail address", "phone": "phone number"}
-_INSTANT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
-
-
-class AccountIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, max_length=40)
-    password: str = Field(max_length=_SECRET_MAX)
-    username: str | None = Field(default=None, max_length=200)
-    language: Literal["nb", "en"] = "nb"
-
-
-class AccountCreated(BaseModel):
-    account_id: str
-
-
-class SessionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    login: str = Field(min_length=1, max_length=320, description="E-mail address or phone number")
-    password: str = Field(max_length=_SECRET_MAX)
-
-
-class ReauthenticateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    password: str = Field(max_length=_SECRET_MAX)
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105  # the OAuth token type, not a secret
-    expires_in: int
-
-
-class MeOut(BaseModel):
-    account_id: str
-    email: str | None
-    phone: str | None
-    username: str | None
-    language: Literal["nb", "en"]
-    status: AccountStatus
-    purge_deadline: datetime | None
-
-
-@contextmanager
-def _as_api_errors() -> Iterator[None]:
-    """Translate the domain's outcomes into the platform's error bodies."""
-    try:
-        yield
-    except InvalidInput as exc:
-        raise ApiError(
-            422, "validation_error", f"{exc.field}: {exc.detail}", field=exc.field
-        ) from None
-    except IdentifierTaken as exc:
-        detail = f"An account with this {_NOUN[exc.field]} already exists."
-        raise ApiError(409, "identifier_taken", detail, field=exc.field) from None
-    except IdentifierRetired as exc:
-        detail = (
-            f"This {_NOUN[exc.field]} belonged to an account that has been deleted. The "
-            f"{_NOUN[exc.field]} of a deleted account can never be used again; please use another."
-        )
-        raise ApiError(409, "identifier_retired", detail, field=exc.field) from None
-    except AccountNotFound:
-        raise ApiError(404, "account_not_found", "The account does not exist.") from None
-    except InvalidCredentials:
-        raise ApiError(401, "invalid_credentials", "The password is not correct.") from None
-    except DeletionPending as exc:
-        deadline = _INSTANT.dump_python(exc.purge_deadline, mode="json")
-        detail = "This account is scheduled for deletion and can no longer be signed in to."
-        raise ApiError(423, "deletion_pending", detail, purge_deadline=deadline) from None
 
 
 def _token(issued: handlers.IssuedToken) -> TokenOut:
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 
-def build_router(deps: handlers.Deps, claims: object) -> APIRouter:
-    """Auth's routes; ``claims`` is the bearer-token dependency."""
+def _client(request: Request) -> str | None:
+    # The peer address; a deployment behind a proxy must make the proxy the one that
+    # connects (uvicorn --proxy-headers), never trust a header the client may set.
+    return request.client.host if request.client else None
+
+
+def build_router(deps: handlers.Deps, claims: object, public_key: str) -> APIRouter:
+    """Auth's routes; ``claims`` is the bearer-token dependency (refusing revoked sessions)."""
     router = APIRouter()
     Claims = Annotated[AccessClaims, Depends(claims)]  # noqa: N806  # a type alias, named like one
 
@@ -117,11 +46,11 @@ def build_router(deps: handlers.Deps, claims: object) -> APIRouter:
         "/v1/accounts",
         status_code=201,
         response_model=AccountCreated,
-        responses=error_responses(409, 422),
+        responses=errors("identifier_taken", "identifier_retired", "username_taken"),
     )
     async def create_account(body: AccountIn, request: Request) -> AccountCreated:
         """Register with an e-mail address, a phone number, or both."""
-        with _as_api_errors():
+        with as_api_errors():
             details = registration(
                 email=body.email,
                 phone=body.phone,
@@ -139,39 +68,76 @@ def build_router(deps: handlers.Deps, claims: object) -> APIRouter:
         "/v1/sessions",
         status_code=201,
         response_model=TokenOut,
-        responses=error_responses(401, 404, 422, 423),
+        responses=errors(
+            "invalid_credentials", "account_not_found", "deletion_pending", "too_many_attempts"
+        ),
     )
-    async def create_session(body: SessionIn) -> TokenOut:
+    async def create_session(body: SessionIn, request: Request) -> TokenOut:
         """Sign in with an e-mail address or phone number and the password."""
-        with _as_api_errors():
-            issued = await handlers.sign_in(deps, login=body.login, password=body.password)
+        with as_api_errors():
+            issued = await handlers.sign_in(
+                deps, login=body.login, password=body.password, client=_client(request)
+            )
         return _token(issued)
 
     @router.post(
         "/v1/sessions/reauthenticate",
         status_code=201,
         response_model=TokenOut,
-        responses=error_responses(401, 404, 422, 423),
+        responses=errors(
+            "invalid_credentials",
+            "account_not_found",
+            "deletion_pending",
+            "too_many_attempts",
+            bearer=True,
+        ),
     )
     async def reauthenticate(body: ReauthenticateIn, who: Claims) -> TokenOut:
         """Confirm the password again before an irreversible act; the new token says so."""
-        with _as_api_errors():
+        with as_api_errors():
             issued = await handlers.reauthenticate(deps, who, password=body.password)
         return _token(issued)
 
-    @router.get("/v1/me", response_model=MeOut, responses=error_responses(401, 404))
-    async def me(who: Claims) -> MeOut:
-        """The signed-in person's own account."""
-        with _as_api_errors():
-            account = await handlers.account_of(deps, who)
-        return MeOut(
-            account_id=account.account_id,
-            email=account.email,
-            phone=account.phone,
-            username=account.username,
-            language=account.language,
-            status=account.status,
-            purge_deadline=account.purge_deadline,
-        )
+    @router.delete("/v1/sessions/current", status_code=204, responses=errors(bearer=True))
+    async def logout(who: Claims, request: Request) -> Response:
+        """Sign out: this session's tokens stop working here and in every service."""
+        await handlers.logout(deps, who, correlation_id=correlation_id(request))
+        return Response(status_code=204)
 
+    _add_resets(router, deps)
+
+    @router.get("/v1/keys/token", response_model=PublicKeyOut)
+    async def token_key() -> PublicKeyOut:
+        """The Ed25519 public key that verifies auth's access tokens."""
+        return PublicKeyOut(public_key=public_key)
+
+    router.include_router(build_me_router(deps, claims))
     return router
+
+
+def _add_resets(router: APIRouter, deps: handlers.Deps) -> None:
+    @router.post("/v1/password-resets", status_code=202, responses=errors())
+    async def request_reset(body: ResetIn, request: Request) -> Response:
+        """Send a reset code; the answer is the same whether or not the account exists."""
+        with as_api_errors():
+            await resets.request_reset(
+                deps, login=body.login, channel=body.channel, correlation_id=correlation_id(request)
+            )
+        return Response(status_code=202)
+
+    @router.post(
+        "/v1/password-resets/confirm",
+        status_code=204,
+        responses=errors("invalid_code", "code_expired", "too_many_attempts"),
+    )
+    async def confirm_reset(body: ResetConfirmIn, request: Request) -> Response:
+        """Set a new password with the code; every session of the account ends."""
+        with as_api_errors():
+            await resets.confirm_reset(
+                deps,
+                login=body.login,
+                code=body.code,
+                new_password=body.new_password,
+                correlation_id=correlation_id(request),
+            )
+        return Response(status_code=204)

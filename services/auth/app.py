@@ -9,13 +9,18 @@ from fastapi import FastAPI
 from services.auth import agents, handlers
 from services.auth.api import build_router
 from services.auth.config import Settings
+from services.auth.guard_store import GUARD_SCHEMA
 from services.auth.passwords import Passwords
+from services.auth.pictures import PictureStore
 from services.auth.store import SCHEMA
 from shared.clock import Clock, SystemClock
+from shared.codes import CodeGenerator, random_code
 from shared.crypto import FieldCipher
 from shared.db import Database
 from shared.faust_app import create_faust_app
 from shared.http import bearer_dependency
+from shared.periodic import Periodic
+from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
 from shared.tokens import TokenIssuer, TokenVerifier, public_key_for
@@ -33,13 +38,17 @@ class Service:
 
 
 def bootstrap(
-    settings: Settings, clock: Clock | None = None, passwords: Passwords | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    passwords: Passwords | None = None,
+    new_code: CodeGenerator | None = None,
 ) -> Service:
-    """Assemble auth from its settings; ``clock`` and ``passwords`` default to the real ones."""
+    """Assemble auth from its settings; clock, passwords and codes default to the real ones."""
     clock = clock or SystemClock()
     platform = settings.platform
     signing_key = settings.token_signing_key.get_secret_value()
-    db = Database(settings.database_path("auth"), SCHEMA)
+    db = Database(settings.database_path("auth"), SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA)
+    revocations = Revocations(db, clock, platform.token_max_lifetime_seconds)
     deps = handlers.Deps(
         db=db,
         clock=clock,
@@ -49,11 +58,19 @@ def bootstrap(
         notification_cipher=FieldCipher(platform.notification_key_bytes()),
         identifier_key=settings.identifier_hmac_key_bytes(),
         phone_region=settings.default_phone_region,
+        revocations=revocations,
+        pictures=PictureStore(settings.data_dir / "auth" / "pictures", settings.picture_limits()),
+        hide_unknown_accounts=settings.hide_unknown_accounts,
+        account_throttle=settings.account_throttle(),
+        address_throttle=settings.address_throttle(),
+        codes=settings.code_policy(),
+        new_code=new_code or random_code,
     )
     faust_app = create_faust_app("auth", platform, settings.data_dir)
     agents.register_agents(faust_app, deps, platform.consumer_max_attempts)
-    runtime = ServiceRuntime(platform, db, faust_app)
-    verifier = TokenVerifier(public_key_for(signing_key), clock)
-
-    api = build_api("auth", runtime, build_router(deps, bearer_dependency(verifier)))
+    pruning = Periodic("auth-revocation-prune", 3600, revocations.prune)
+    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning])
+    public_key = public_key_for(signing_key)
+    claims = bearer_dependency(TokenVerifier(public_key, clock), revocations.is_revoked)
+    api = build_api("auth", runtime, build_router(deps, claims, public_key))
     return Service(api=api, runtime=runtime, deps=deps)

@@ -6,6 +6,8 @@ import phonenumbers
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.auth.pictures import PictureLimits
+from services.auth.policies import CodePolicy, ThrottlePolicy
 from shared.config import ServiceSettings
 from shared.crypto import decode_key
 from shared.tokens import public_key_for
@@ -29,6 +31,20 @@ class Settings(ServiceSettings):
     default_phone_region: str = Field(
         default="NO", description="Region assumed for phone numbers typed without +country code"
     )
+    hide_unknown_accounts: bool = Field(
+        default=False,
+        description="Answer 401 invalid_credentials (not 404) for logins without an account",
+    )
+    login_slow_after: int = Field(default=3, ge=1, description="Failures per account before waits")
+    login_lock_after: int = Field(default=10, ge=1, description="Failures per account to lock")
+    login_lock_seconds: int = Field(default=900, ge=1)
+    address_slow_after: int = Field(default=20, ge=1, description="Failures per client address")
+    address_lock_after: int = Field(default=100, ge=1)
+    code_ttl_seconds: int = Field(default=600, ge=60)
+    code_max_attempts: int = Field(default=5, ge=1)
+    code_resend_seconds: int = Field(default=60, ge=0)
+    picture_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    picture_max_side: int = Field(default=4096, ge=16)
 
     @field_validator("token_signing_key", "identifier_hmac_key")
     @classmethod
@@ -52,6 +68,36 @@ class Settings(ServiceSettings):
         if derived != self.platform.token_public_key.strip():
             raise ValueError("ADIEU_TOKEN_PUBLIC_KEY does not match AUTH_TOKEN_SIGNING_KEY")
         return self
+
+    def account_throttle(self) -> ThrottlePolicy:
+        """The throttle for failures of one account."""
+        return ThrottlePolicy(
+            slow_after=self.login_slow_after,
+            lock_after=self.login_lock_after,
+            lock_seconds=self.login_lock_seconds,
+            forget_after_seconds=max(3600, self.login_lock_seconds),
+        )
+
+    def address_throttle(self) -> ThrottlePolicy:
+        """The throttle for failures from one client address."""
+        return ThrottlePolicy(
+            slow_after=self.address_slow_after,
+            lock_after=self.address_lock_after,
+            lock_seconds=self.login_lock_seconds,
+            forget_after_seconds=max(3600, self.login_lock_seconds),
+        )
+
+    def code_policy(self) -> CodePolicy:
+        """Lifetime, tries and resend pace of reset and contact-change codes."""
+        return CodePolicy(
+            ttl_seconds=self.code_ttl_seconds,
+            max_attempts=self.code_max_attempts,
+            resend_cooldown_seconds=self.code_resend_seconds,
+        )
+
+    def picture_limits(self) -> PictureLimits:
+        """Upload limits for profile pictures."""
+        return PictureLimits(max_bytes=self.picture_max_bytes, max_side=self.picture_max_side)
 
     def identifier_hmac_key_bytes(self) -> bytes:
         """The decoded key for retired-identifier digests."""

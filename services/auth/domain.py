@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Literal
 
 import phonenumbers
@@ -33,10 +35,13 @@ __all__ = [
     "IdentifierTaken",
     "InvalidCredentials",
     "InvalidInput",
+    "Language",
     "Registration",
     "canonical_email",
     "canonical_phone",
     "check_password",
+    "check_time_zone",
+    "check_username",
     "ensure_may_sign_in",
     "identifier_digest",
     "parse_login",
@@ -51,11 +56,14 @@ PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128
 EMAIL_MAX_LENGTH = 254
 USERNAME_MAX_LENGTH = 64
+USERNAME_MIN_LENGTH = 3
 _DIGEST_PURPOSE = "identifier"
 
 # Deliberately modest: the address is proven by the codes sent to it, not by a regex.
 _LOCAL_PART = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
 _DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+# Letters (any script), digits, '_', '.', '-'; starting with a letter or digit.
+_USERNAME = re.compile(r"[^\W_][\w.-]*")
 
 
 class InvalidInput(Exception):
@@ -189,12 +197,12 @@ def parse_login(text: str, region: str) -> Identifier:
     return Identifier("phone", canonical_phone(text, region, field="login", strict=False))
 
 
-def check_password(password: str) -> None:
-    """Raise :class:`InvalidInput` unless the password meets the policy."""
+def check_password(password: str, field: str = "password") -> None:
+    """Raise :class:`InvalidInput` (naming ``field``) unless the password meets the policy."""
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise InvalidInput("password", f"use at least {PASSWORD_MIN_LENGTH} characters")
+        raise InvalidInput(field, f"use at least {PASSWORD_MIN_LENGTH} characters")
     if len(password) > PASSWORD_MAX_LENGTH:
-        raise InvalidInput("password", f"use at most {PASSWORD_MAX_LENGTH} characters")
+        raise InvalidInput(field, f"use at most {PASSWORD_MAX_LENGTH} characters")
 
 
 def registration(
@@ -218,19 +226,36 @@ def registration(
         email=canonical_address,
         phone=canonical_number,
         password=password,
-        username=_username(username),
+        username=check_username(username),
         language=language,
     )
 
 
-def _username(text: str | None) -> str | None:
+def check_username(text: str | None) -> str | None:
+    """A trimmed, valid username, or None when blank."""
     if text is None or not text.strip():
         return None
     name = text.strip()
     if len(name) > USERNAME_MAX_LENGTH:
         raise InvalidInput("username", f"use at most {USERNAME_MAX_LENGTH} characters")
-    if any(not char.isprintable() for char in name):
-        raise InvalidInput("username", "use printable characters only")
+    if len(name) < USERNAME_MIN_LENGTH:
+        raise InvalidInput("username", f"use at least {USERNAME_MIN_LENGTH} characters")
+    if not _USERNAME.fullmatch(name):
+        raise InvalidInput(
+            "username", "use letters, digits, '_', '.' or '-', starting with a letter or digit"
+        )
+    return name
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_time_zone(name: str) -> str:
+    """An IANA time zone name known to this system (e.g. ``Europe/Oslo``)."""
+    if name not in _zones():
+        raise InvalidInput("time_zone", "use an IANA time zone name such as Europe/Oslo")
     return name
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from services.auth import store
+from services.auth import guard_store, guards, store
 from services.auth.domain import (
     Account,
     AccountNotFound,
@@ -20,7 +20,10 @@ from services.auth.domain import (
     parse_login,
 )
 from services.auth.passwords import Passwords
+from services.auth.pictures import PictureStore
+from services.auth.policies import CodePolicy, ThrottlePolicy
 from shared.clock import Clock
+from shared.codes import CodeGenerator, CodeHasher, random_code
 from shared.crypto import FieldCipher
 from shared.db import Database, Transaction
 from shared.events import (
@@ -28,10 +31,13 @@ from shared.events import (
     AccountRegistered,
     CodeVerified,
     ContactDetailsChanged,
+    RevocationReason,
+    SessionsRevoked,
     new_event,
 )
 from shared.outbox import enqueue
 from shared.participant import acknowledge_purge
+from shared.revocation import Revocations
 from shared.tokens import AccessClaims, TokenIssuer
 from shared.topics import Topics
 
@@ -39,12 +45,18 @@ __all__ = [
     "PARTICIPANT",
     "Deps",
     "IssuedToken",
+    "UsernameTaken",
     "account_of",
+    "announce_contact",
+    "ensure_available",
+    "logout",
     "purge_account",
     "reauthenticate",
     "register",
+    "revoke_sessions",
     "schedule_deletion",
     "sign_in",
+    "verify_password",
 ]
 
 log = logging.getLogger(__name__)
@@ -64,6 +76,24 @@ class Deps:
     notification_cipher: FieldCipher
     identifier_key: bytes
     phone_region: str
+    revocations: Revocations
+    pictures: PictureStore
+    hide_unknown_accounts: bool = False
+    account_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    address_throttle: ThrottlePolicy = field(
+        default_factory=lambda: ThrottlePolicy(slow_after=20, lock_after=100)
+    )
+    codes: CodePolicy = field(default_factory=CodePolicy)
+    new_code: CodeGenerator = random_code
+    code_hasher: CodeHasher = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Same secret as the identifier digests, separated by purpose inside the keyed hash.
+        object.__setattr__(self, "code_hasher", CodeHasher(self.identifier_key, "auth-code"))
+
+
+class UsernameTaken(Exception):
+    """Another account already has this username."""
 
 
 @dataclass(frozen=True)
@@ -93,16 +123,19 @@ async def register(deps: Deps, details: Registration, *, correlation_id: str) ->
         purge_deadline=None,
     )
     async with deps.db.transaction() as tx:
-        await _ensure_available(deps, tx, details.identifiers())
+        await ensure_available(deps, tx, details.identifiers())
+        if details.username and await store.username_taken(tx, details.username, ""):
+            raise UsernameTaken
         await store.insert_account(tx, account, deps.clock.now())
         await _announce(deps, tx, account, correlation_id)
     log.info("account registered", extra={"correlation_id": correlation_id})
     return account.account_id
 
 
-async def _ensure_available(
+async def ensure_available(
     deps: Deps, tx: Transaction, identifiers: tuple[Identifier, ...]
 ) -> None:
+    """Raise unless every identifier is free: neither retired nor used by an account."""
     for identifier in identifiers:
         if await store.retired(tx, identifier_digest(deps.identifier_key, identifier)):
             raise IdentifierRetired(identifier.kind)
@@ -112,53 +145,71 @@ async def _ensure_available(
 
 
 async def _announce(deps: Deps, tx: Transaction, account: Account, correlation_id: str) -> None:
+    registered = new_event(
+        AccountRegistered,
+        account_id=account.account_id,
+        correlation_id=correlation_id,
+        occurred_at=deps.clock.now(),
+        language=account.language,
+    )
+    await enqueue(tx, deps.topics.auth_events, registered, deps.clock)
+    await announce_contact(deps, tx, account, None, correlation_id)
+
+
+async def announce_contact(
+    deps: Deps, tx: Transaction, account: Account, time_zone: str | None, correlation_id: str
+) -> None:
+    """Tell the notifier the account's addresses (encrypted), language and time zone."""
+
     def sealed(value: str | None) -> str | None:
         if value is None:
             return None
         return deps.notification_cipher.encrypt(value, context=account.account_id)
 
-    account_id, now = account.account_id, deps.clock.now()
-    registered = new_event(
-        AccountRegistered,
-        account_id=account_id,
-        correlation_id=correlation_id,
-        occurred_at=now,
-        language=account.language,
-    )
     contact = new_event(
         ContactDetailsChanged,
-        account_id=account_id,
+        account_id=account.account_id,
         correlation_id=correlation_id,
-        occurred_at=now,
+        occurred_at=deps.clock.now(),
         language=account.language,
         email_enc=sealed(account.email),
         phone_enc=sealed(account.phone),
+        time_zone=time_zone,
     )
-    await enqueue(tx, deps.topics.auth_events, registered, deps.clock)
     await enqueue(tx, deps.topics.notifications, contact, deps.clock)
 
 
-async def sign_in(deps: Deps, *, login: str, password: str) -> IssuedToken:
+async def sign_in(
+    deps: Deps, *, login: str, password: str, client: str | None = None
+) -> IssuedToken:
     """Check a password for an e-mail address or phone number and issue a token.
 
-    The password is checked before the account's state is told, so a deletion in progress
-    is revealed only to someone who knows the password.
+    Failures are throttled per account and per client address. The password is checked
+    before the account's state is told, so a deletion in progress is revealed only to
+    someone who knows the password.
     """
     identifier = parse_login(login, deps.phone_region)
     account = await store.find_by_identifier(deps.db, identifier)
+    address = [guards.address_scope(deps, client)] if client else []
     if account is None:
+        scopes = [guards.login_scope(deps, identifier.value), *address]
+        await guards.ensure_allowed(deps, scopes)
+        if deps.hide_unknown_accounts:
+            # As long as a wrong password would take, so timing does not tell either.
+            await deps.passwords.verify_decoy(password)
+            await guards.note_failure(deps, scopes)
+            raise InvalidCredentials
+        await guards.note_failure(deps, address)
         raise AccountNotFound
-    await _check_password(deps, account, password)
+    await verify_password(deps, account, password, address)
     ensure_may_sign_in(account)
     return _issue(deps, account.account_id, session_id=None)
 
 
 async def reauthenticate(deps: Deps, claims: AccessClaims, *, password: str) -> IssuedToken:
     """Check the password again for a signed-in account; the new token's auth_time is now."""
-    account = await store.find_account(deps.db, claims.account_id)
-    if account is None:
-        raise AccountNotFound
-    await _check_password(deps, account, password)
+    account = await account_of(deps, claims)
+    await verify_password(deps, account, password)
     ensure_may_sign_in(account)
     return _issue(deps, account.account_id, session_id=claims.session_id)
 
@@ -171,13 +222,63 @@ async def account_of(deps: Deps, claims: AccessClaims) -> Account:
     return account
 
 
-async def _check_password(deps: Deps, account: Account, password: str) -> None:
+async def verify_password(
+    deps: Deps, account: Account, password: str, extra: list[guards.Scope] | None = None
+) -> None:
+    """Check ``password`` under the account's throttle (and ``extra`` scopes); raise if wrong."""
+    scopes = [guards.account_scope(deps, account.account_id), *(extra or [])]
+    await guards.ensure_allowed(deps, scopes)
     if not await deps.passwords.verify(account.password_hash, password):
+        await guards.note_failure(deps, scopes)
         raise InvalidCredentials
+    async with deps.db.transaction() as tx:
+        await guards.note_success(deps, tx, account.account_id)
     if deps.passwords.needs_rehash(account.password_hash):
         # The only moment the clear password is at hand to upgrade an old hash.
         rehashed = await deps.passwords.hash(password)
         await store.update_password_hash(deps.db, account.account_id, rehashed)
+
+
+async def revoke_sessions(
+    deps: Deps,
+    tx: Transaction,
+    account_id: str,
+    reason: RevocationReason,
+    *,
+    correlation_id: str,
+    session_id: str | None = None,
+) -> None:
+    """End every session of the account (or just ``session_id``), here and everywhere.
+
+    Auth records the revocation in its own table in the same transaction that enqueues
+    SessionsRevoked, rather than consuming its own event: its bearer check refuses the
+    token the moment the change commits, with no window while the event travels.
+    """
+    now = deps.clock.now()
+    event: SessionsRevoked = new_event(  # type: ignore[assignment]  # new_event returns Event
+        SessionsRevoked,
+        account_id=account_id,
+        correlation_id=correlation_id,
+        occurred_at=now,
+        revoked_before=now,
+        reason=reason,
+        session_id=session_id,
+    )
+    await deps.revocations.record(tx, event)
+    await enqueue(tx, deps.topics.auth_events, event, deps.clock)
+
+
+async def logout(deps: Deps, claims: AccessClaims, *, correlation_id: str) -> None:
+    """End the bearer's session (this token and its re-authenticated successors)."""
+    async with deps.db.transaction() as tx:
+        await revoke_sessions(
+            deps,
+            tx,
+            claims.account_id,
+            "logout",
+            correlation_id=correlation_id,
+            session_id=claims.session_id,
+        )
 
 
 def _issue(deps: Deps, account_id: str, *, session_id: str | None) -> IssuedToken:
@@ -191,17 +292,29 @@ async def schedule_deletion(deps: Deps, tx: Transaction, event: CodeVerified) ->
     if not found:
         # Unknown or already purged: nothing here to lock, and nothing will ever be.
         log.info("CodeVerified for an account auth does not hold", extra=_ids(event))
+        return
+    await revoke_sessions(
+        deps, tx, event.account_id, "deletion_confirmed", correlation_id=event.correlation_id
+    )
 
 
 async def purge_account(deps: Deps, tx: Transaction, event: AccountPurged) -> None:
-    """Erase the account, keep digests of its identifiers, and confirm the purge."""
-    account = await store.delete_account(tx, event.account_id)
+    """Erase the account, its codes and picture, keep digests of its identifiers, confirm."""
+    picture = (await store.find_profile(tx, event.account_id)).picture
+    await guard_store.delete_codes_of(tx, event.account_id)
+    await guard_store.forget_failures(tx, guards.account_scope(deps, event.account_id)[0])
+    account = await store.delete_account(tx, event.account_id)  # its profile row cascades
     if account is not None:
         digests = [identifier_digest(deps.identifier_key, i) for i in account.identifiers()]
         await store.retire(tx, digests)
+        await revoke_sessions(
+            deps, tx, event.account_id, "purged", correlation_id=event.correlation_id
+        )
     else:
         log.info("AccountPurged for an account auth does not hold", extra=_ids(event))
     await acknowledge_purge(tx, event, PARTICIPANT, deps.topics, deps.clock)
+    # After the rows: if this transaction rolls back, the retry finds no file and still erases.
+    deps.pictures.delete(picture)
 
 
 def _ids(event: CodeVerified | AccountPurged) -> dict[str, str]:

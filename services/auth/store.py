@@ -8,23 +8,30 @@ never the identifiers themselves.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from services.auth.domain import Account, Identifier
+from services.auth.policies import Notifications
 from shared.db import Database, Transaction
 
 __all__ = [
     "SCHEMA",
+    "Profile",
     "delete_account",
     "find_account",
     "find_by_identifier",
+    "find_profile",
     "identifier_in_use",
     "insert_account",
     "mark_deletion_pending",
     "retire",
     "retired",
+    "save_profile",
+    "update_account",
     "update_password_hash",
+    "username_taken",
 ]
 
 SCHEMA = """
@@ -43,6 +50,18 @@ CREATE TABLE IF NOT EXISTS accounts (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS accounts_by_email ON accounts (email);
 CREATE UNIQUE INDEX IF NOT EXISTS accounts_by_phone ON accounts (phone);
+CREATE UNIQUE INDEX IF NOT EXISTS accounts_by_username ON accounts (lower(username));
+-- Settings beyond sign-in, kept apart so older databases need no migration of ``accounts``.
+CREATE TABLE IF NOT EXISTS profiles (
+    account_id TEXT PRIMARY KEY REFERENCES accounts (account_id) ON DELETE CASCADE,
+    time_zone TEXT,
+    picture TEXT,
+    notify_email INTEGER NOT NULL DEFAULT 1,
+    notify_sms INTEGER NOT NULL DEFAULT 1,
+    notify_push INTEGER NOT NULL DEFAULT 1,
+    notify_marketing INTEGER NOT NULL DEFAULT 0,
+    notify_ads INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS retired_identifiers (
     digest TEXT PRIMARY KEY
 ) WITHOUT ROWID;
@@ -156,3 +175,87 @@ async def delete_account(tx: Transaction, account_id: str) -> Account | None:
     row = await cursor.fetchone()
     await cursor.close()
     return _account(row) if row is not None else None
+
+
+async def update_account(tx: Transaction, account: Account) -> None:
+    """Store an account's changed identifiers, password hash, username and language."""
+    await tx.execute(
+        "UPDATE accounts SET email = ?, phone = ?, password_hash = ?, username = ?, language = ?"
+        " WHERE account_id = ?",
+        (
+            account.email,
+            account.phone,
+            account.password_hash,
+            account.username,
+            account.language,
+            account.account_id,
+        ),
+    )
+
+
+async def username_taken(tx: Transaction, username: str, account_id: str) -> bool:
+    """Whether another account has ``username`` (compared case-insensitively)."""
+    cursor = await tx.execute(
+        "SELECT 1 FROM accounts WHERE lower(username) = lower(?) AND account_id != ?",
+        (username, account_id),
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    return row is not None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Settings beyond sign-in; defaults until the person changes one."""
+
+    time_zone: str | None = None
+    picture: str | None = None
+    notifications: Notifications = field(default_factory=Notifications)
+
+
+_PROFILE = (
+    "SELECT time_zone, picture, notify_email, notify_sms, notify_push, notify_marketing,"
+    " notify_ads FROM profiles WHERE account_id = ?"
+)
+
+
+async def find_profile(db: Database | Transaction, account_id: str) -> Profile:
+    """The account's settings (defaults if never changed)."""
+    if isinstance(db, Database):
+        row = await db.fetch_one(_PROFILE, (account_id,))
+    else:
+        cursor = await db.execute(_PROFILE, (account_id,))
+        row = await cursor.fetchone()
+        await cursor.close()
+    if row is None:
+        return Profile()
+    return Profile(
+        time_zone=row["time_zone"],
+        picture=row["picture"],
+        notifications=Notifications(
+            email=bool(row["notify_email"]),
+            sms=bool(row["notify_sms"]),
+            push=bool(row["notify_push"]),
+            marketing=bool(row["notify_marketing"]),
+            ads=bool(row["notify_ads"]),
+        ),
+    )
+
+
+async def save_profile(tx: Transaction, account_id: str, profile: Profile) -> None:
+    """Store the account's settings."""
+    n = profile.notifications
+    await tx.execute(
+        "INSERT INTO profiles (account_id, time_zone, picture, notify_email, notify_sms,"
+        " notify_push, notify_marketing, notify_ads) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (account_id) DO UPDATE SET time_zone = excluded.time_zone,"
+        " picture = excluded.picture, notify_email = excluded.notify_email,"
+        " notify_sms = excluded.notify_sms, notify_push = excluded.notify_push,"
+        " notify_marketing = excluded.notify_marketing, notify_ads = excluded.notify_ads",
+        (
+            account_id,
+            profile.time_zone,
+            profile.picture,
+            *(n.email, n.sms, n.push, n.marketing, n.ads),
+        ),
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,35 +21,11 @@ from services.auth.domain import (
     registration,
 )
 from services.auth.passwords import Passwords
-from services.auth.store import SCHEMA
-from shared.clock import FrozenClock
-from shared.crypto import FieldCipher
-from shared.db import Database
 from shared.events import AccountPurged, CodeVerified, new_event
-from shared.tokens import TokenIssuer, new_signing_key
-from shared.topics import Topics
 
 PASSWORD = "correct horse battery"
 # Cheap parameters keep unit tests fast; the service uses argon2-cffi's defaults.
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-@pytest.fixture
-async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
-    clock = FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
-    db = Database(tmp_path / "auth.sqlite3", SCHEMA)
-    await db.open()
-    yield handlers.Deps(
-        db=db,
-        clock=clock,
-        topics=Topics("t."),
-        passwords=Passwords(CHEAP),
-        tokens=TokenIssuer(new_signing_key(), clock, 900),
-        notification_cipher=FieldCipher(bytes(32)),
-        identifier_key=bytes(range(32)),
-        phone_region="NO",
-    )
-    await db.close()
 
 
 def _details(

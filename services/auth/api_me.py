@@ -1,0 +1,227 @@
+"""Auth's routes for the signed-in person's own settings (``/v1/me`` and below).
+
+No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from services.auth import handlers, me
+from services.auth.api_errors import as_api_errors, errors
+from services.auth.api_models import (
+    CodeIn,
+    EmailIn,
+    MeOut,
+    NotificationsBody,
+    PasswordChangeIn,
+    PhoneIn,
+    ProfileIn,
+)
+from services.auth.domain import IdentifierKind
+from services.auth.pictures import MEDIA_TYPES, PictureTooLarge
+from services.auth.policies import Notifications
+from shared.http import ApiError, correlation_id
+from shared.tokens import AccessClaims
+
+__all__ = ["build_me_router"]
+
+_PICTURE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            kind: {"schema": {"type": "string", "format": "binary"}} for kind in MEDIA_TYPES
+        },
+    }
+}
+
+
+def _out(found: me.Me) -> MeOut:
+    account, profile = found.account, found.profile
+    return MeOut(
+        account_id=account.account_id,
+        email=account.email,
+        phone=account.phone,
+        username=account.username,
+        language=account.language,
+        time_zone=profile.time_zone,
+        status=account.status,
+        purge_deadline=account.purge_deadline,
+        notifications=NotificationsBody(**vars(profile.notifications)),
+        has_picture=profile.picture is not None,
+    )
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The raw body, refusing it as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PictureTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PictureTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def build_me_router(deps: handlers.Deps, claims: object) -> APIRouter:
+    """Routes for ``/v1/me``; ``claims`` is the bearer-token dependency."""
+    router = APIRouter()
+    Claims = Annotated[AccessClaims, Depends(claims)]  # noqa: N806  # a type alias, named like one
+
+    @router.get("/v1/me", response_model=MeOut, responses=errors("account_not_found", bearer=True))
+    async def get_me(who: Claims) -> MeOut:
+        """The signed-in person's own account and settings."""
+        with as_api_errors():
+            return _out(await me.me(deps, who))
+
+    @router.patch(
+        "/v1/me",
+        response_model=MeOut,
+        responses=errors("username_taken", "account_not_found", bearer=True),
+    )
+    async def patch_me(body: ProfileIn, who: Claims, request: Request) -> MeOut:
+        """Change username, language (nb|en) or time zone; absent fields stay as they are."""
+        change = me.ProfileChange(
+            username=body.username, language=body.language, time_zone=body.time_zone
+        )
+        with as_api_errors():
+            found = await me.update_profile(
+                deps, who, change, correlation_id=correlation_id(request)
+            )
+        return _out(found)
+
+    @router.put(
+        "/v1/me/password",
+        status_code=204,
+        responses=errors("invalid_credentials", "too_many_attempts", bearer=True),
+    )
+    async def put_password(body: PasswordChangeIn, who: Claims, request: Request) -> Response:
+        """Change the password (the current one is required); every session ends."""
+        with as_api_errors():
+            await me.change_password(
+                deps,
+                who,
+                current=body.current_password,
+                new=body.new_password,
+                correlation_id=correlation_id(request),
+            )
+        return Response(status_code=204)
+
+    _add_contact_routes(router, deps, claims)
+    _add_picture_routes(router, deps, claims)
+
+    @router.get(
+        "/v1/me/notifications", response_model=NotificationsBody, responses=errors(bearer=True)
+    )
+    async def get_notifications(who: Claims) -> NotificationsBody:
+        """What the person wants to hear about."""
+        with as_api_errors():
+            found = await me.me(deps, who)
+        return NotificationsBody(**vars(found.profile.notifications))
+
+    @router.put(
+        "/v1/me/notifications", response_model=NotificationsBody, responses=errors(bearer=True)
+    )
+    async def put_notifications(body: NotificationsBody, who: Claims) -> NotificationsBody:
+        """Turn e-mail, SMS, push, marketing and ads on or off: a break instead of leaving."""
+        with as_api_errors():
+            found = await me.set_notifications(deps, who, Notifications(**body.model_dump()))
+        return NotificationsBody(**vars(found.profile.notifications))
+
+    return router
+
+
+def _add_contact_routes(router: APIRouter, deps: handlers.Deps, claims: object) -> None:
+    Claims = Annotated[AccessClaims, Depends(claims)]  # noqa: N806  # a type alias, named like one
+    taken = ("identifier_taken", "identifier_retired", "resend_cooldown")
+    confirm = ("invalid_code", "code_expired", "too_many_attempts", *taken[:2])
+
+    async def ask(kind: IdentifierKind, value: str, who: AccessClaims, request: Request) -> None:
+        with as_api_errors():
+            await me.request_contact_change(
+                deps, who, kind, value, correlation_id=correlation_id(request)
+            )
+
+    async def confirm_code(
+        kind: IdentifierKind, code: str, who: AccessClaims, request: Request
+    ) -> MeOut:
+        with as_api_errors():
+            found = await me.confirm_contact_change(
+                deps, who, kind, code, correlation_id=correlation_id(request)
+            )
+        return _out(found)
+
+    @router.post("/v1/me/email", status_code=202, responses=errors(*taken, bearer=True))
+    async def post_email(body: EmailIn, who: Claims, request: Request) -> Response:
+        """Change the e-mail address: a code goes to the new address first."""
+        await ask("email", body.email, who, request)
+        return Response(status_code=202)
+
+    @router.post(
+        "/v1/me/email/confirm", response_model=MeOut, responses=errors(*confirm, bearer=True)
+    )
+    async def confirm_email(body: CodeIn, who: Claims, request: Request) -> MeOut:
+        """Confirm the new e-mail address with its code; the old address is told."""
+        return await confirm_code("email", body.code, who, request)
+
+    @router.post("/v1/me/phone", status_code=202, responses=errors(*taken, bearer=True))
+    async def post_phone(body: PhoneIn, who: Claims, request: Request) -> Response:
+        """Change the phone number: a code goes to the new number first."""
+        await ask("phone", body.phone, who, request)
+        return Response(status_code=202)
+
+    @router.post(
+        "/v1/me/phone/confirm", response_model=MeOut, responses=errors(*confirm, bearer=True)
+    )
+    async def confirm_phone(body: CodeIn, who: Claims, request: Request) -> MeOut:
+        """Confirm the new phone number with its code; the old address is told."""
+        return await confirm_code("phone", body.code, who, request)
+
+
+def _add_picture_routes(router: APIRouter, deps: handlers.Deps, claims: object) -> None:
+    Claims = Annotated[AccessClaims, Depends(claims)]  # noqa: N806  # a type alias, named like one
+
+    @router.put(
+        "/v1/me/picture",
+        status_code=204,
+        openapi_extra=_PICTURE_BODY,
+        responses=errors(
+            "invalid_picture", "picture_too_large", "unsupported_media_type", bearer=True
+        ),
+    )
+    async def put_picture(request: Request, who: Claims) -> Response:
+        """Upload a profile picture (PNG, JPEG or WebP); it is checked and stored as PNG."""
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type not in MEDIA_TYPES:
+            detail = "Send the picture as image/png, image/jpeg or image/webp."
+            raise ApiError(415, "unsupported_media_type", detail)
+        with as_api_errors():
+            data = await _read_limited(request, deps.pictures.limits.max_bytes)
+            await me.put_picture(deps, who, data, media_type)
+        return Response(status_code=204)
+
+    @router.get(
+        "/v1/me/picture",
+        response_class=Response,
+        responses={
+            200: {"content": {"image/png": {}}, "description": "The picture as PNG"},
+            **errors("picture_not_found", bearer=True),
+        },
+    )
+    async def get_picture(who: Claims) -> Response:
+        """The profile picture, as PNG."""
+        with as_api_errors():
+            data = await me.picture(deps, who)
+        if data is None:
+            raise ApiError(404, "picture_not_found", "There is no profile picture.")
+        return Response(content=data, media_type="image/png")
+
+    @router.delete("/v1/me/picture", status_code=204, responses=errors(bearer=True))
+    async def delete_picture(who: Claims) -> Response:
+        """Remove the profile picture."""
+        with as_api_errors():
+            await me.delete_picture(deps, who)
+        return Response(status_code=204)

@@ -1,0 +1,122 @@
+"""Auth's request and response bodies (the wire, kept apart from the domain).
+
+No `from __future__ import annotations` here: FastAPI and pydantic read the annotations.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from services.auth.domain import AccountStatus
+
+__all__ = [
+    "AccountCreated",
+    "AccountIn",
+    "CodeIn",
+    "EmailIn",
+    "MeOut",
+    "NotificationsBody",
+    "PasswordChangeIn",
+    "PhoneIn",
+    "ProfileIn",
+    "PublicKeyOut",
+    "ReauthenticateIn",
+    "ResetConfirmIn",
+    "ResetIn",
+    "SessionIn",
+    "TokenOut",
+]
+
+# Far above the password policy's 128; only stops absurd bodies before argon2 sees them.
+_SECRET_MAX = 1024
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AccountIn(_In):
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    password: str = Field(max_length=_SECRET_MAX)
+    username: str | None = Field(default=None, max_length=200)
+    language: Literal["nb", "en"] = "nb"
+
+
+class AccountCreated(BaseModel):
+    account_id: str
+
+
+class SessionIn(_In):
+    login: str = Field(min_length=1, max_length=320, description="E-mail address or phone number")
+    password: str = Field(max_length=_SECRET_MAX)
+
+
+class ReauthenticateIn(_In):
+    password: str = Field(max_length=_SECRET_MAX)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105  # the OAuth token type, not a secret
+    expires_in: int
+
+
+class PublicKeyOut(BaseModel):
+    public_key: str = Field(description="Ed25519 public key, URL-safe base64 (raw 32 bytes)")
+
+
+class ResetIn(_In):
+    login: str = Field(min_length=1, max_length=320, description="E-mail address or phone number")
+    channel: Literal["email", "sms"] = Field(description="Where the reset code is sent")
+
+
+class ResetConfirmIn(_In):
+    login: str = Field(min_length=1, max_length=320)
+    code: str = Field(min_length=1, max_length=32)
+    new_password: str = Field(max_length=_SECRET_MAX)
+
+
+class PasswordChangeIn(_In):
+    current_password: str = Field(max_length=_SECRET_MAX)
+    new_password: str = Field(max_length=_SECRET_MAX)
+
+
+class EmailIn(_In):
+    email: str = Field(min_length=1, max_length=320)
+
+
+class PhoneIn(_In):
+    phone: str = Field(min_length=1, max_length=40)
+
+
+class CodeIn(_In):
+    code: str = Field(min_length=1, max_length=32)
+
+
+class ProfileIn(_In):
+    username: str | None = Field(default=None, max_length=200)
+    language: Literal["nb", "en"] | None = None
+    time_zone: str | None = Field(default=None, max_length=64, description="IANA zone name")
+
+
+class NotificationsBody(_In):
+    email: StrictBool
+    sms: StrictBool
+    push: StrictBool
+    marketing: StrictBool
+    ads: StrictBool
+
+
+class MeOut(BaseModel):
+    account_id: str
+    email: str | None
+    phone: str | None
+    username: str | None
+    language: Literal["nb", "en"]
+    time_zone: str | None
+    status: AccountStatus
+    purge_deadline: datetime | None
+    notifications: NotificationsBody
+    has_picture: bool
