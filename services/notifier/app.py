@@ -11,19 +11,20 @@ from fastapi import FastAPI
 
 from services.notifier import agents, delivery, handlers
 from services.notifier.config import Settings
-from services.notifier.domain import RetryPolicy
+from services.notifier.domain import RetryPolicy, ThrottlePolicy
 from services.notifier.mailer import Mailer, SmtpMailer, SmtpOptions
-from services.notifier.sms import FileSmsGateway, SmsGateway
+from services.notifier.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
 from services.notifier.store import SCHEMA
+from services.notifier.throttle import derive_throttle_key
 from shared.clock import Clock, SystemClock
-from shared.crypto import FieldCipher
+from shared.crypto import FieldCipher, decode_key
 from shared.db import Database
 from shared.faust_app import create_faust_app
 from shared.periodic import Periodic
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
 
-__all__ = ["Service", "bootstrap"]
+__all__ = ["Service", "bootstrap", "sms_gateway", "smtp_mailer", "throttle_key"]
 
 
 @dataclass
@@ -48,8 +49,30 @@ def smtp_mailer(settings: Settings, clock: Clock) -> SmtpMailer:
         username=settings.smtp_username,
         password=password.get_secret_value() if password is not None else None,
         timeout_seconds=settings.smtp_timeout_seconds,
+        ca_file=settings.smtp_ca_file,
     )
     return SmtpMailer(options, clock)
+
+
+def sms_gateway(settings: Settings) -> SmsGateway:
+    """The configured SMS adapter: the HTTP JSON gateway, or the file sink ``make run`` uses."""
+    if settings.sms_gateway == "http":
+        # The settings validator makes sure both are present for "http".
+        assert settings.sms_http_url is not None
+        assert settings.sms_http_token is not None
+        return HttpSmsGateway(
+            settings.sms_http_url,
+            settings.sms_http_token.get_secret_value(),
+            settings.sms_http_timeout_seconds,
+        )
+    return FileSmsGateway(settings.sms_dir)
+
+
+def throttle_key(settings: Settings) -> bytes:
+    """NOTIFIER_THROTTLE_KEY if set, else a key derived from the notification key."""
+    if settings.throttle_key is not None:
+        return decode_key(settings.throttle_key.get_secret_value(), size=32)
+    return derive_throttle_key(settings.platform.notification_key_bytes())
 
 
 def bootstrap(
@@ -68,8 +91,15 @@ def bootstrap(
         topics=platform.topics,
         cipher=FieldCipher(platform.notification_key_bytes()),
         mailer=mailer or smtp_mailer(settings, clock),
-        sms=sms or FileSmsGateway(settings.sms_dir),
+        sms=sms or sms_gateway(settings),
         shop_name=settings.shop_name,
+        throttle_key=throttle_key(settings),
+        throttle=ThrottlePolicy(
+            max_codes=settings.throttle_max_codes,
+            window_seconds=settings.throttle_window_seconds,
+        ),
+        sms_max_segments=settings.sms_max_segments,
+        sms_overflow=settings.sms_overflow,
         retry=RetryPolicy(
             max_attempts=settings.max_delivery_attempts,
             base_seconds=settings.delivery_retry_base_seconds,
@@ -80,11 +110,11 @@ def bootstrap(
     agents.register_agents(faust_app, deps, platform.consumer_max_attempts)
     doorbell = delivery.Doorbell()
     db.on_commit(doorbell.ring)
-    # The job itself waits for the doorbell or the poll interval, so Periodic adds no pause.
-    worker = Periodic(
-        "notifier-delivery", 0.0, delivery.paced(deps, doorbell, settings.delivery_poll_seconds)
+    worker = delivery.DeliveryWorker(deps, doorbell, settings.delivery_poll_seconds)
+    # The job runs until stopped (waiting on the doorbell), so Periodic only (re)starts it.
+    runtime = ServiceRuntime(
+        platform, db, faust_app, periodic=[Periodic("notifier-delivery", 1.0, worker.run)]
     )
-    runtime = ServiceRuntime(platform, db, faust_app, periodic=[worker])
 
     api = build_api("notifier", runtime)
     return Service(api=api, runtime=runtime, deps=deps)

@@ -1,18 +1,19 @@
 """The delivery worker: sends pending deliveries and records the outcome.
 
-Each run takes the due rows of the ``deliveries`` ledger, decrypts address and code in memory
-only, renders and sends the message, and then, in one transaction, marks the row sent (erasing
-its code ciphertext) and queues NotificationDelivered in the outbox. A failed attempt is retried
-with exponential backoff and jitter (``next_attempt_at``) while other deliveries go ahead; a
-permanent failure, or the last allowed attempt, ends as NotificationFailed plus a dead letter.
+The worker takes the due rows of the ``deliveries`` ledger and starts one task per row: it
+decrypts address and code in memory only, renders and sends the message, and then, in one
+transaction, marks the row sent (erasing its ciphertexts) and queues NotificationDelivered in
+the outbox. A failed attempt is retried with exponential backoff and jitter (``next_attempt_at``)
+while other deliveries go ahead; a permanent failure, or the last allowed attempt, ends as
+NotificationFailed plus a dead letter.
 
 Crash between hand-over and ledger write: if the process dies after the SMTP server (or SMS
 gateway) accepted a message but before the "sent" transaction commits, the row is still pending
 and the message is sent again after the restart. Delivery is therefore *at least once*: the
 person may get the same message twice (with the same Message-ID, which many mail clients
-collapse), but an accepted command is never lost, because its row is only closed after the
-server has taken the message. A row is only ever handled by this one worker loop, so a running
-process never sends the same row twice in parallel.
+collapse; the HTTP SMS gateway gets the same ``Idempotency-Key``), but an accepted command is
+never lost, because its row is only closed after the server has taken the message. The worker
+keeps the ids in flight, so a running process never sends the same row twice in parallel.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from services.notifier import store
@@ -34,12 +34,13 @@ from services.notifier.domain import (
     route,
 )
 from services.notifier.handlers import Deps, publish_failure
+from services.notifier.sms_length import TextTooLong, fit
 from services.notifier.templates import MissingValue, Rendered, render
 from shared.crypto import DecryptionError
 from shared.events import Channel, Language, NotificationDelivered, new_event
 from shared.outbox import enqueue
 
-__all__ = ["Doorbell", "deliver_pending", "paced"]
+__all__ = ["DeliveryWorker", "Doorbell"]
 
 log = logging.getLogger(__name__)
 
@@ -65,35 +66,51 @@ class Doorbell:
         self._event.clear()
 
 
-def paced(deps: Deps, doorbell: Doorbell, poll_seconds: float) -> Callable[[], Awaitable[int]]:
-    """A job for :class:`shared.periodic.Periodic`: wait for the bell or the poll, then deliver.
+class DeliveryWorker:
+    """Starts every due delivery as a task of its own, so a slow one holds up no other.
 
-    One loop runs every delivery, so no row is ever sent by two runs at once.
+    The set of notification ids in flight keeps a delivery from being started twice while
+    its attempt is still running; at most ``max_in_flight`` attempts run at once.
     """
 
-    async def job() -> int:
-        await doorbell.wait(poll_seconds)
-        return await deliver_pending(deps)
+    def __init__(
+        self, deps: Deps, doorbell: Doorbell, poll_seconds: float, max_in_flight: int = 50
+    ) -> None:
+        self._deps = deps
+        self._doorbell = doorbell
+        self._poll_seconds = poll_seconds
+        self._max_in_flight = max_in_flight
+        self._in_flight: set[str] = set()
 
-    return job
+    async def run(self) -> None:
+        """Deliver until cancelled; cancelling also cancels and awaits the attempts running."""
+        async with asyncio.TaskGroup() as group:
+            while True:
+                await self._doorbell.wait(self._poll_seconds)
+                for delivery in await self._due():
+                    self._in_flight.add(delivery.notification_id)
+                    group.create_task(self._attempt(delivery))
 
+    async def _due(self) -> list[Delivery]:
+        room = self._max_in_flight - len(self._in_flight)
+        if room <= 0:
+            return []
+        limit = room + len(self._in_flight)  # the running ones are still pending rows
+        due = await store.due_deliveries(self._deps.db, self._deps.clock.now(), limit)
+        return [d for d in due if d.notification_id not in self._in_flight][:room]
 
-async def deliver_pending(deps: Deps) -> int:
-    """Attempt every due delivery, side by side; return how many were attempted."""
-    due = await store.due_deliveries(deps.db, deps.clock.now(), deps.batch_size)
-    # Wait for every attempt even if one breaks, so none is still running on the next pass.
-    outcomes = await asyncio.gather(
-        *(_deliver(deps, delivery) for delivery in due), return_exceptions=True
-    )
-    for delivery, outcome in zip(due, outcomes, strict=True):
-        if isinstance(outcome, Exception):
+    async def _attempt(self, delivery: Delivery) -> None:
+        try:
+            await _deliver(self._deps, delivery)
+        except Exception as exc:  # one broken outcome must not stop the worker
             log.error(
                 "recording the outcome of %s failed: %s",
                 delivery.template,
-                type(outcome).__name__,
+                type(exc).__name__,
                 extra={"notification_id": delivery.notification_id},
             )
-    return len(due)
+        finally:
+            self._in_flight.discard(delivery.notification_id)
 
 
 async def _deliver(deps: Deps, delivery: Delivery) -> None:
@@ -122,13 +139,23 @@ async def _attempt(deps: Deps, delivery: Delivery) -> Channel:
     contact = await store.load_contact(deps.db, delivery.account_id)
     way = route(delivery, contact)
     address = _open(deps, way.address_enc, delivery.account_id, "address")
-    message = _render(deps, delivery, contact)
+    message = _render(deps, delivery, contact, way.channel)
     key = message_key(delivery.notification_id)
     if way.channel == "email":
         await deps.mailer.send_email(address, message, key)
     else:
-        await deps.sms.send_sms(address, message.sms, key)
+        await deps.sms.send_sms(address, _fit_sms(deps, message.sms, delivery), key)
     return way.channel
+
+
+def _fit_sms(deps: Deps, text: str, delivery: Delivery) -> str:
+    code = None
+    if delivery.code_enc is not None:
+        code = _open(deps, delivery.code_enc, delivery.account_id, "code")
+    try:
+        return fit(text, deps.sms_max_segments, deps.sms_overflow, keep=code)
+    except TextTooLong as exc:
+        raise PermanentFailure(str(exc)) from None
 
 
 def _open(deps: Deps, ciphertext: str, account_id: str, what: str) -> str:
@@ -138,7 +165,7 @@ def _open(deps: Deps, ciphertext: str, account_id: str, what: str) -> str:
         raise PermanentFailure(f"the {what} could not be decrypted") from None
 
 
-def _render(deps: Deps, delivery: Delivery, contact: Contact | None) -> Rendered:
+def _render(deps: Deps, delivery: Delivery, contact: Contact | None, channel: Channel) -> Rendered:
     code = None
     if delivery.code_enc is not None:
         code = _open(deps, delivery.code_enc, delivery.account_id, "code")
@@ -150,6 +177,8 @@ def _render(deps: Deps, delivery: Delivery, contact: Contact | None) -> Rendered
             code=code,
             valid_minutes=delivery.valid_minutes,
             deadline=delivery.deadline,
+            time_zone=contact.time_zone if contact is not None else None,
+            channel=channel,
         )
     except MissingValue as exc:
         raise PermanentFailure(str(exc)) from None

@@ -18,10 +18,13 @@ __all__ = [
     "Delivery",
     "DeliveryFailure",
     "PermanentFailure",
+    "PreviousAddresses",
     "RetryPolicy",
     "Route",
     "Template",
+    "ThrottlePolicy",
     "TransientFailure",
+    "address_changed_route",
     "code_expired",
     "code_template",
     "message_key",
@@ -33,13 +36,25 @@ __all__ = [
 # Fixed, so the same notification always gets the same message key (and so Message-ID).
 _MESSAGE_KEY_NAMESPACE = uuid.UUID("6f1d6c1e-4a59-4d7e-9a8e-2b0c2d5a9e41")
 
-Template = Literal["deletion_code", "deletion_scheduled", "deletion_completed"]
+Template = Literal[
+    "deletion_code",
+    "password_reset_code",
+    "contact_change_code",
+    "deletion_scheduled",
+    "deletion_completed",
+    "address_changed",
+]
 Status = Literal["pending", "sent", "failed"]
 
-_CODE_TEMPLATES: dict[str, Template] = {"deletion": "deletion_code"}
+_CODE_TEMPLATES: dict[str, Template] = {
+    "deletion": "deletion_code",
+    "password_reset": "password_reset_code",
+    "contact_change": "contact_change_code",
+}
 _NOTICE_TEMPLATES: dict[str, Template] = {
     "deletion_scheduled": "deletion_scheduled",
     "deletion_completed": "deletion_completed",
+    "address_changed": "address_changed",
 }
 
 
@@ -68,6 +83,15 @@ class Contact:
     email_enc: str | None
     phone_enc: str | None
     retained_for_confirmation: bool = False
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class PreviousAddresses:
+    """Addresses an account used until a change, kept only for the address-changed notice."""
+
+    email_enc: str | None = None
+    phone_enc: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +152,23 @@ def route(delivery: Delivery, contact: Contact | None) -> Route:
     raise PermanentFailure("no address for the account")
 
 
+def address_changed_route(contact: Contact | None, previous: PreviousAddresses) -> Route | None:
+    """Where the address-changed notice goes: the address just replaced (e-mail first).
+
+    When the change itself has not arrived yet, the contact's current address is still the
+    old one. None when there is nothing to send to (the send then fails as "no address").
+    """
+    if previous.email_enc is not None:
+        return Route("email", previous.email_enc)
+    if previous.phone_enc is not None:
+        return Route("sms", previous.phone_enc)
+    if contact is not None and contact.email_enc is not None:
+        return Route("email", contact.email_enc)
+    if contact is not None and contact.phone_enc is not None:
+        return Route("sms", contact.phone_enc)
+    return None
+
+
 def code_expired(delivery: Delivery, now: datetime) -> bool:
     """Whether a code is past its validity, so sending it would only confuse."""
     if delivery.valid_minutes is None:
@@ -157,6 +198,22 @@ class RetryPolicy:
         return attempts >= self.max_attempts
 
 
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """At most ``max_codes`` codes to one recipient address within ``window_seconds``."""
+
+    max_codes: int = 5
+    window_seconds: float = 600.0
+
+    def window_start(self, now: datetime) -> datetime:
+        """The earliest moment whose codes still count."""
+        return now - timedelta(seconds=self.window_seconds)
+
+    def admits(self, recent_codes: int) -> bool:
+        """Whether one more code may go to a recipient that got ``recent_codes`` in the window."""
+        return recent_codes < self.max_codes
+
+
 def retention_for_confirmation(contact: Contact) -> Contact:
     """What survives a purge: the language and one address (e-mail preferred) to confirm to."""
     return Contact(
@@ -165,4 +222,5 @@ def retention_for_confirmation(contact: Contact) -> Contact:
         email_enc=contact.email_enc,
         phone_enc=contact.phone_enc if contact.email_enc is None else None,
         retained_for_confirmation=True,
+        time_zone=None,  # the confirmation states no time
     )

@@ -16,16 +16,23 @@ from services.notifier import store
 from services.notifier.domain import (
     Contact,
     Delivery,
+    PermanentFailure,
+    PreviousAddresses,
     RetryPolicy,
     Template,
+    ThrottlePolicy,
+    address_changed_route,
     code_template,
     notice_template,
     retention_for_confirmation,
+    route,
 )
 from services.notifier.mailer import Mailer
 from services.notifier.sms import SmsGateway
+from services.notifier.sms_length import Overflow
+from services.notifier.throttle import recipient_key
 from shared.clock import Clock
-from shared.crypto import FieldCipher
+from shared.crypto import DecryptionError, FieldCipher
 from shared.db import Database, Transaction
 from shared.events import (
     AccountPurged,
@@ -65,17 +72,59 @@ class Deps:
     mailer: Mailer
     sms: SmsGateway
     shop_name: str
+    throttle_key: bytes
+    throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sms_max_segments: int = 3
+    sms_overflow: Overflow = "truncate"
     # Jitter needs no cryptographic strength; the system source just avoids a shared seed.
     jitter: Callable[[], float] = field(default=random.SystemRandom().random)
     batch_size: int = 20
 
+    def reveal(self, ciphertext: str, account_id: str) -> str:
+        """Decrypt an address or code, in memory only; raises DecryptionError."""
+        return self.cipher.decrypt(ciphertext, context=account_id)
+
 
 async def record_contact(deps: Deps, tx: Transaction, event: ContactDetailsChanged) -> None:
-    """Keep the account's language and address ciphertexts exactly as they arrived."""
+    """Keep the account's language, zone and address ciphertexts exactly as they arrived.
+
+    An address that a change replaces is kept (as its ciphertext) for the address-changed
+    notice, which goes to the old address.
+    """
     payload = event.payload
-    contact = Contact(event.account_id, payload.language, payload.email_enc, payload.phone_enc)
+    account_id = event.account_id
+    contact = Contact(
+        account_id,
+        payload.language,
+        payload.email_enc,
+        payload.phone_enc,
+        time_zone=payload.time_zone,
+    )
+    known = await store.load_contact(tx, account_id)
+    if known is not None and not known.retained_for_confirmation:
+        replaced = PreviousAddresses(
+            email_enc=_replaced(deps, account_id, known.email_enc, contact.email_enc),
+            phone_enc=_replaced(deps, account_id, known.phone_enc, contact.phone_enc),
+        )
+        if replaced != PreviousAddresses():
+            await store.remember_previous(tx, account_id, replaced)
     await store.upsert_contact(tx, contact, deps.clock.now())
+
+
+def _replaced(deps: Deps, account_id: str, old: str | None, new: str | None) -> str | None:
+    """``old`` when ``new`` is another address (ciphertexts differ even for the same one)."""
+    if old is None or old == new:
+        return None
+    try:
+        before = deps.reveal(old, account_id).strip().lower()
+    except DecryptionError:
+        return None  # an address we cannot open is no use to notify
+    try:
+        after = deps.reveal(new, account_id).strip().lower() if new is not None else None
+    except DecryptionError:
+        after = None
+    return None if before == after else old
 
 
 async def request_code(deps: Deps, tx: Transaction, event: CodeDeliveryRequested) -> None:
@@ -99,7 +148,34 @@ async def request_code(deps: Deps, tx: Transaction, event: CodeDeliveryRequested
         deadline=None,
         requested_at=event.occurred_at,
     )
-    await _queue(deps, tx, event, delivery)
+    if await _queue(deps, tx, event, delivery):
+        await _throttle(deps, tx, event, delivery)
+
+
+async def _throttle(
+    deps: Deps, tx: Transaction, event: CodeDeliveryRequested, delivery: Delivery
+) -> None:
+    """Count the code against its recipient; beyond the limit, fail it as "throttled"."""
+    key = await _recipient(deps, tx, delivery)
+    if key is None:
+        return  # no usable address: the send fails on its own, with that reason
+    now = deps.clock.now()
+    recent = await store.recent_codes(tx, key, deps.throttle.window_start(now))
+    if deps.throttle.admits(recent):
+        await store.record_code(tx, key, delivery.account_id, now)
+        return
+    await store.finish(tx, delivery.notification_id, "failed", now, "throttled")
+    await _refuse(deps, tx, event, delivery.notification_id, "throttled")
+
+
+async def _recipient(deps: Deps, tx: Transaction, delivery: Delivery) -> str | None:
+    contact = await store.load_contact(tx, delivery.account_id)
+    try:
+        way = route(delivery, contact)
+        address = deps.reveal(way.address_enc, delivery.account_id)
+    except (PermanentFailure, DecryptionError):
+        return None
+    return recipient_key(deps.throttle_key, way.channel, address)
 
 
 async def request_notice(deps: Deps, tx: Transaction, event: NoticeRequested) -> None:
@@ -110,15 +186,20 @@ async def request_notice(deps: Deps, tx: Transaction, event: NoticeRequested) ->
         reason = f"no template for {payload.notice} notices"
         await _refuse(deps, tx, event, payload.notification_id, reason)
         return
+    way = None
+    if template == "address_changed":
+        # Fixed now, as the old address may be replaced again before the notice is sent.
+        previous = await store.take_previous(tx, event.account_id)
+        way = address_changed_route(await store.load_contact(tx, event.account_id), previous)
     delivery = Delivery(
         notification_id=payload.notification_id,
         account_id=event.account_id,
         correlation_id=event.correlation_id,
         command=event.event_type,
         template=template,
-        channel=None,
+        channel=way.channel if way is not None else None,
         code_enc=None,
-        destination_enc=None,
+        destination_enc=way.address_enc if way is not None else None,
         valid_minutes=None,
         deadline=payload.deadline,
         requested_at=event.occurred_at,
@@ -128,17 +209,19 @@ async def request_notice(deps: Deps, tx: Transaction, event: NoticeRequested) ->
 
 async def _queue(
     deps: Deps, tx: Transaction, event: CodeDeliveryRequested | NoticeRequested, delivery: Delivery
-) -> None:
+) -> bool:
+    """Record the delivery; True if it is new and will be sent."""
     context = {"notification_id": delivery.notification_id, "event_id": str(event.event_id)}
     contact = await store.load_contact(tx, event.account_id)
     purged = contact is not None and contact.retained_for_confirmation
     if purged and not _allowed_after_purge(delivery.template):
         await _refuse(deps, tx, event, delivery.notification_id, "account purged")
-        return
+        return False
     if await store.insert_delivery(tx, delivery, deps.clock.now()):
         log.info("queued %s", delivery.template, extra=context)
-    else:
-        log.info("repeated command for a known notification ignored", extra=context)
+        return True
+    log.info("repeated command for a known notification ignored", extra=context)
+    return False
 
 
 def _allowed_after_purge(template: Template) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Protocol
 
 import aiosmtplib
@@ -36,6 +37,7 @@ class SmtpOptions:
     username: str | None = None
     password: str | None = None
     timeout_seconds: float = 10.0
+    ca_file: Path | None = None
 
 
 class SmtpMailer:
@@ -45,6 +47,11 @@ class SmtpMailer:
         self._options = options
         self._clock = clock
         self._domain = options.mail_from.rpartition("@")[2] or "localhost"
+
+    @property
+    def options(self) -> SmtpOptions:
+        """Where and how this mailer hands mail over."""
+        return self._options
 
     def build(self, to: str, message: Rendered, message_key: str) -> EmailMessage:
         """The MIME message: plain text first, HTML as the preferred alternative."""
@@ -82,6 +89,7 @@ class SmtpMailer:
                 use_tls=options.use_tls,
                 start_tls=options.starttls,
                 timeout=options.timeout_seconds,
+                cert_bundle=str(options.ca_file) if options.ca_file is not None else None,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise _by_code(min(refused.code for refused in exc.recipients)) from None

@@ -3,6 +3,8 @@
 ``contacts`` holds addresses only as the ciphertexts the commands carried; ``deliveries`` is the
 ledger of what to send, keyed by the command's ``notification_id`` so a repeated command cannot
 make a second row. A delivery's code ciphertext is erased when it is sent or given up.
+``previous_addresses`` keeps a replaced address (ciphertext) until the address-changed notice
+has taken it; ``code_throttle`` counts codes per recipient under a keyed hash, never the address.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.notifier.domain import Contact, Delivery
+from services.notifier.domain import Contact, Delivery, PreviousAddresses
 from shared.db import Database, Transaction
 
 __all__ = [
@@ -21,7 +23,11 @@ __all__ = [
     "insert_delivery",
     "load_contact",
     "purge_account",
+    "recent_codes",
+    "record_code",
+    "remember_previous",
     "schedule_retry",
+    "take_previous",
     "upsert_contact",
 ]
 
@@ -32,8 +38,20 @@ CREATE TABLE IF NOT EXISTS contacts (
     email_enc TEXT,
     phone_enc TEXT,
     retained_for_confirmation INTEGER NOT NULL DEFAULT 0,
+    time_zone TEXT,
     updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS previous_addresses (
+    account_id TEXT PRIMARY KEY,
+    email_enc TEXT,
+    phone_enc TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS code_throttle (
+    recipient_key TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    sent_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS code_throttle_by_recipient ON code_throttle (recipient_key, sent_at);
 CREATE TABLE IF NOT EXISTS deliveries (
     notification_id TEXT PRIMARY KEY,
     account_id TEXT NOT NULL,
@@ -71,20 +89,27 @@ def _ts(moment: datetime) -> str:
 async def upsert_contact(tx: Transaction, contact: Contact, now: datetime) -> None:
     """Store the latest addresses; an account kept only for its confirmation is not revived."""
     await tx.execute(
-        "INSERT INTO contacts (account_id, language, email_enc, phone_enc, updated_at)"
-        " VALUES (?, ?, ?, ?, ?)"
+        "INSERT INTO contacts (account_id, language, email_enc, phone_enc, time_zone, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (account_id) DO UPDATE SET language = excluded.language,"
         " email_enc = excluded.email_enc, phone_enc = excluded.phone_enc,"
-        " updated_at = excluded.updated_at"
+        " time_zone = excluded.time_zone, updated_at = excluded.updated_at"
         " WHERE contacts.retained_for_confirmation = 0",
-        (contact.account_id, contact.language, contact.email_enc, contact.phone_enc, _ts(now)),
+        (
+            contact.account_id,
+            contact.language,
+            contact.email_enc,
+            contact.phone_enc,
+            contact.time_zone,
+            _ts(now),
+        ),
     )
 
 
 async def load_contact(conn: Transaction | Database, account_id: str) -> Contact | None:
     """The account's contact row, read in a transaction or on its own."""
     sql = (
-        "SELECT account_id, language, email_enc, phone_enc, retained_for_confirmation"
+        "SELECT account_id, language, email_enc, phone_enc, retained_for_confirmation, time_zone"
         " FROM contacts WHERE account_id = ?"
     )
     if isinstance(conn, Database):
@@ -101,6 +126,51 @@ async def load_contact(conn: Transaction | Database, account_id: str) -> Contact
         email_enc=row["email_enc"],
         phone_enc=row["phone_enc"],
         retained_for_confirmation=bool(row["retained_for_confirmation"]),
+        time_zone=row["time_zone"],
+    )
+
+
+async def remember_previous(tx: Transaction, account_id: str, previous: PreviousAddresses) -> None:
+    """Keep the addresses a change replaced (a newer replacement of the same kind wins)."""
+    await tx.execute(
+        "INSERT INTO previous_addresses (account_id, email_enc, phone_enc) VALUES (?, ?, ?)"
+        " ON CONFLICT (account_id) DO UPDATE SET"
+        " email_enc = coalesce(excluded.email_enc, previous_addresses.email_enc),"
+        " phone_enc = coalesce(excluded.phone_enc, previous_addresses.phone_enc)",
+        (account_id, previous.email_enc, previous.phone_enc),
+    )
+
+
+async def take_previous(tx: Transaction, account_id: str) -> PreviousAddresses:
+    """The replaced addresses, erased as they are handed over (the notice needs them once)."""
+    cursor = await tx.execute(
+        "DELETE FROM previous_addresses WHERE account_id = ? RETURNING email_enc, phone_enc",
+        (account_id,),
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    if row is None:
+        return PreviousAddresses()
+    return PreviousAddresses(email_enc=row["email_enc"], phone_enc=row["phone_enc"])
+
+
+async def recent_codes(tx: Transaction, recipient_key: str, since: datetime) -> int:
+    """How many codes went to the recipient since ``since``; older counts are dropped."""
+    await tx.execute("DELETE FROM code_throttle WHERE sent_at < ?", (_ts(since),))
+    cursor = await tx.execute(
+        "SELECT count(*) FROM code_throttle WHERE recipient_key = ? AND sent_at >= ?",
+        (recipient_key, _ts(since)),
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    return int(row[0]) if row is not None else 0
+
+
+async def record_code(tx: Transaction, recipient_key: str, account_id: str, now: datetime) -> None:
+    """Count one code to the recipient (the account id lets a purge erase the count)."""
+    await tx.execute(
+        "INSERT INTO code_throttle (recipient_key, account_id, sent_at) VALUES (?, ?, ?)",
+        (recipient_key, account_id, _ts(now)),
     )
 
 
@@ -187,12 +257,14 @@ async def schedule_retry(
 async def purge_account(tx: Transaction, account_id: str, retained: Contact | None) -> None:
     """Erase the account's deliveries and reduce its contact row to ``retained`` (if any)."""
     await tx.execute("DELETE FROM deliveries WHERE account_id = ?", (account_id,))
+    await tx.execute("DELETE FROM previous_addresses WHERE account_id = ?", (account_id,))
+    await tx.execute("DELETE FROM code_throttle WHERE account_id = ?", (account_id,))
     if retained is None:
         return
     await tx.execute(
-        "UPDATE contacts SET email_enc = ?, phone_enc = ?, retained_for_confirmation = 1"
-        " WHERE account_id = ?",
-        (retained.email_enc, retained.phone_enc, account_id),
+        "UPDATE contacts SET email_enc = ?, phone_enc = ?, time_zone = ?,"
+        " retained_for_confirmation = 1 WHERE account_id = ?",
+        (retained.email_enc, retained.phone_enc, retained.time_zone, account_id),
     )
 
 
@@ -203,6 +275,8 @@ async def forget_account(tx: Transaction, account_id: str) -> None:
     same notification id is still recognised and not sent twice.
     """
     await tx.execute("DELETE FROM contacts WHERE account_id = ?", (account_id,))
+    await tx.execute("DELETE FROM previous_addresses WHERE account_id = ?", (account_id,))
+    await tx.execute("DELETE FROM code_throttle WHERE account_id = ?", (account_id,))
     await tx.execute(
         "UPDATE deliveries SET account_id = '', correlation_id = '' WHERE account_id = ?",
         (account_id,),

@@ -1,21 +1,36 @@
-"""The messages the notifier sends, in Norwegian (nb) and English (en).
+"""The messages the notifier sends, in Norwegian (nb) and English (en), rendered with Jinja2.
 
-Each text is a few paragraphs of :meth:`str.format` strings. The HTML part is built from the same
-paragraphs with every character escaped, so a shop name or value can never inject markup.
-Dates are written out (``2. februar 2026 kl. 14:30 UTC``) so the only six-digit number in a
-message is the code itself, once; the code is never in a subject line, which lock screens show.
+Each message is one file, ``messages/<language>/<template>.txt``, that sets ``subject``, ``text``
+(paragraphs separated by blank lines) and ``sms``. The HTML part is the shared
+``messages/layout.html`` filled with the same paragraphs; it is autoescaped, so a shop name or
+value can never inject markup. Dates are written out (``2. februar 2026 kl. 14:30 UTC``) so the
+only six-digit number in a message is the code itself, once; the code is never in a subject
+line, which lock screens show.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
 
 from services.notifier.domain import Template
-from shared.events import Language
+from shared.events import Channel, Language
 
 __all__ = ["MissingValue", "Rendered", "format_deadline", "render"]
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "messages"),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    # A value the command did not give fails loudly instead of rendering as an empty string.
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 
 class MissingValue(ValueError):
@@ -31,98 +46,6 @@ class Rendered:
     html: str
     sms: str
 
-
-@dataclass(frozen=True)
-class _Text:
-    subject: str
-    paragraphs: tuple[str, ...]
-    sms: str
-
-
-_CODE = "{code}"
-
-_TEXTS: dict[Template, dict[Language, _Text]] = {
-    "deletion_code": {
-        "nb": _Text(
-            "Bekreft sletting av kontoen din",
-            (
-                "Hei!",
-                "Du har bedt om å slette kontoen din hos {shop}. Bekreftelseskoden din er:",
-                _CODE,
-                "Koden er gyldig i {minutes} minutter. Har du ikke bedt om dette, kan du se bort"
-                " fra meldingen. Kontoen blir ikke slettet uten koden.",
-                "Hilsen\n{shop}",
-            ),
-            "{code} er koden for å bekrefte sletting av kontoen din hos {shop}."
-            " Den er gyldig i {minutes} minutter.",
-        ),
-        "en": _Text(
-            "Confirm the deletion of your account",
-            (
-                "Hello,",
-                "You asked to delete your account at {shop}. Your confirmation code is:",
-                _CODE,
-                "The code is valid for {minutes} minutes. If you did not ask for this, you can"
-                " ignore this message. Your account is not deleted without the code.",
-                "Kind regards,\n{shop}",
-            ),
-            "{code} is the code to confirm the deletion of your account at {shop}."
-            " It is valid for {minutes} minutes.",
-        ),
-    },
-    "deletion_scheduled": {
-        "nb": _Text(
-            "Kontoen din blir slettet",
-            (
-                "Hei!",
-                "Vi har mottatt bekreftelsen din. Kontoen din hos {shop} og opplysningene om deg"
-                " blir slettet {deadline}.",
-                "Du trenger ikke gjøre noe mer. Vi sender deg en siste melding når slettingen"
-                " er fullført.",
-                "Hilsen\n{shop}",
-            ),
-            "Kontoen din hos {shop} blir slettet {deadline}. Vi gir beskjed når det er gjort.",
-        ),
-        "en": _Text(
-            "Your account will be deleted",
-            (
-                "Hello,",
-                "We have received your confirmation. Your account at {shop} and the information"
-                " about you will be deleted on {deadline}.",
-                "You need not do anything more. We will send you one last message when the"
-                " deletion is complete.",
-                "Kind regards,\n{shop}",
-            ),
-            "Your account at {shop} will be deleted on {deadline}. We will tell you when it is"
-            " done.",
-        ),
-    },
-    "deletion_completed": {
-        "nb": _Text(
-            "Kontoen din er slettet",
-            (
-                "Hei!",
-                "Kontoen din hos {shop} og opplysningene om deg er nå slettet.",
-                "Dette er den siste meldingen du får fra oss. Adressen vi sendte den til, slettes"
-                " så snart meldingen er sendt.",
-                "Takk for at du var kunde hos oss.\n{shop}",
-            ),
-            "Kontoen din hos {shop} er nå slettet. Dette er den siste meldingen du får fra oss.",
-        ),
-        "en": _Text(
-            "Your account has been deleted",
-            (
-                "Hello,",
-                "Your account at {shop} and the information about you have now been deleted.",
-                "This is the last message you will get from us. The address we sent it to is"
-                " erased as soon as it has been sent.",
-                "Thank you for having been our customer.\n{shop}",
-            ),
-            "Your account at {shop} has now been deleted. This is the last message you will get"
-            " from us.",
-        ),
-    },
-}
 
 _MONTHS: dict[Language, tuple[str, ...]] = {
     "nb": (
@@ -156,13 +79,24 @@ _MONTHS: dict[Language, tuple[str, ...]] = {
 }
 
 
-def format_deadline(deadline: datetime, language: Language) -> str:
-    """The deadline in UTC, in words and ``HH:MM`` (no run of six digits)."""
-    moment = deadline.astimezone(UTC)
+def _zone(time_zone: str | None) -> tuple[tzinfo, str]:
+    """The zone to show a time in and how to name it; UTC when unknown or not a real zone."""
+    if time_zone:
+        try:
+            return ZoneInfo(time_zone), f"({time_zone})"
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # a zone the system does not know: UTC is still correct, just less local
+    return UTC, "UTC"
+
+
+def format_deadline(deadline: datetime, language: Language, time_zone: str | None = None) -> str:
+    """The deadline in the person's zone (else UTC), in words and ``HH:MM`` (no six digits)."""
+    zone, zone_name = _zone(time_zone)
+    moment = deadline.astimezone(zone)
     month = _MONTHS[language][moment.month - 1]
     if language == "nb":
-        return f"{moment.day}. {month} {moment.year} kl. {moment:%H:%M} UTC"
-    return f"{moment.day} {month} {moment.year} at {moment:%H:%M} UTC"
+        return f"{moment.day}. {month} {moment.year} kl. {moment:%H:%M} {zone_name}"
+    return f"{moment.day} {month} {moment.year} at {moment:%H:%M} {zone_name}"
 
 
 def render(
@@ -173,40 +107,29 @@ def render(
     code: str | None = None,
     valid_minutes: int | None = None,
     deadline: datetime | None = None,
+    time_zone: str | None = None,
+    channel: Channel | None = None,
 ) -> Rendered:
     """Fill in ``template`` in ``language``; raise :class:`MissingValue` if a value is lacking."""
-    values = {"shop": shop_name}
-    if template == "deletion_code":
-        if code is None or valid_minutes is None:
-            raise MissingValue("a code message needs the code and its validity")
-        values |= {"code": code, "minutes": str(valid_minutes)}
-    elif template == "deletion_scheduled":
-        if deadline is None:
-            raise MissingValue("a scheduled-deletion notice needs the deadline")
-        values["deadline"] = format_deadline(deadline, language)
-    text = _TEXTS[template][language]
-    paragraphs = [paragraph.format(**values) for paragraph in text.paragraphs]
-    return Rendered(
-        subject=text.subject.format(**values),
-        text="\n\n".join(paragraphs) + "\n",
-        html=_html(text.paragraphs, paragraphs, text.subject.format(**values)),
-        sms=text.sms.format(**values),
+    values: dict[str, object] = {"shop": shop_name, "channel": channel, "language": language}
+    if code is not None:
+        values["code"] = code
+    if valid_minutes is not None:
+        values["minutes"] = valid_minutes
+    if deadline is not None:
+        values["deadline"] = format_deadline(deadline, language, time_zone)
+    try:
+        message = _ENVIRONMENT.get_template(f"{language}/{template}.txt").make_module(values)
+    except jinja2.UndefinedError:
+        raise MissingValue(f"the {template} message lacks a value it needs") from None
+    subject, text, sms = (_part(message, name) for name in ("subject", "text", "sms"))
+    paragraphs = text.split("\n\n")
+    html = _ENVIRONMENT.get_template("layout.html").render(
+        language=language, subject=subject, paragraphs=paragraphs, code=code
     )
+    return Rendered(subject=subject, text=text + "\n", html=html, sms=sms)
 
 
-def _html(sources: tuple[str, ...], paragraphs: list[str], title: str) -> str:
-    blocks = []
-    for source, paragraph in zip(sources, paragraphs, strict=True):
-        body = html.escape(paragraph).replace("\n", "<br>\n")
-        if source == _CODE:
-            # Large and spaced so it is easy to read, but still one run of digits to copy.
-            style = "font-size:28px;font-weight:bold;letter-spacing:4px"
-            blocks.append(f'<p style="{style}">{body}</p>')
-        else:
-            blocks.append(f"<p>{body}</p>")
-    return (
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title></head>\n<body>\n"
-        + "\n".join(blocks)
-        + "\n</body></html>\n"
-    )
+def _part(message: jinja2.environment.TemplateModule, name: str) -> str:
+    # The message file's top-level {% set %} blocks are the module's attributes.
+    return str(getattr(message, name)).strip()

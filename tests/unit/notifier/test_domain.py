@@ -10,8 +10,11 @@ from services.notifier.domain import (
     Contact,
     Delivery,
     PermanentFailure,
+    PreviousAddresses,
     RetryPolicy,
     Route,
+    ThrottlePolicy,
+    address_changed_route,
     code_expired,
     message_key,
     retention_for_confirmation,
@@ -91,3 +94,22 @@ def test_purge_keeps_language_and_one_address() -> None:
 def test_message_key_is_stable_per_notification() -> None:
     assert message_key("n-1") == message_key("n-1")
     assert message_key("n-1") != message_key("n-2")
+
+
+def test_the_address_changed_notice_prefers_the_replaced_address() -> None:
+    assert address_changed_route(CONTACT, PreviousAddresses("old-email-ct", "old-phone-ct")) == (
+        Route("email", "old-email-ct")
+    )
+    assert address_changed_route(CONTACT, PreviousAddresses(None, "old-phone-ct")) == Route(
+        "sms", "old-phone-ct"
+    )
+    # The change has not arrived yet: the address on file is still the old one.
+    assert address_changed_route(CONTACT, PreviousAddresses()) == Route("email", "email-ct")
+    assert address_changed_route(None, PreviousAddresses()) is None
+
+
+def test_throttle_admits_up_to_the_limit_within_the_window() -> None:
+    policy = ThrottlePolicy(max_codes=5, window_seconds=600)
+    assert policy.admits(4)
+    assert not policy.admits(5)
+    assert policy.window_start(NOW) == NOW - timedelta(minutes=10)

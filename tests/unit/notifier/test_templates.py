@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from services.notifier.domain import Template
 from services.notifier.templates import MissingValue, Rendered, format_deadline, render
-from shared.events import Language
+from shared.events import Channel, Language
 
 SIX_DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
 DEADLINE = datetime(2026, 2, 3, 14, 5, 9, tzinfo=UTC)
@@ -86,3 +87,96 @@ def test_missing_values_are_refused() -> None:
         render("deletion_code", "nb", "Adieu Shop", valid_minutes=10)
     with pytest.raises(MissingValue):
         render("deletion_scheduled", "en", "Adieu Shop")
+
+
+CODE_TEMPLATES: list[Template] = ["deletion_code", "password_reset_code", "contact_change_code"]
+NOTICE_TEMPLATES: list[Template] = ["deletion_scheduled", "deletion_completed", "address_changed"]
+SHOP = "Blåbær & Søtt"  # æ, ø and å, and an ampersand for the HTML part to escape
+
+
+def _any(template: Template, language: Language, channel: Channel = "email") -> Rendered:
+    return render(
+        template,
+        language,
+        SHOP,
+        code="035791",
+        valid_minutes=10,
+        deadline=DEADLINE,
+        time_zone="Europe/Oslo",
+        channel=channel,
+    )
+
+
+@pytest.mark.parametrize("template", CODE_TEMPLATES + NOTICE_TEMPLATES)
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_every_message_keeps_norwegian_letters_in_every_part(
+    template: Template, language: Language
+) -> None:
+    rendered = _any(template, language)
+    assert SHOP in rendered.text
+    assert SHOP in rendered.sms
+    assert "Blåbær &amp; Søtt" in rendered.html
+    assert rendered.subject
+    if language == "nb":
+        assert {"å", "ø"} & set(rendered.text + rendered.subject)  # the words, not just the shop
+
+
+@pytest.mark.parametrize("template", CODE_TEMPLATES)
+@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("channel", ["email", "sms"])
+def test_every_code_appears_once_as_the_only_six_digit_number(
+    template: Template, language: Language, channel: Channel
+) -> None:
+    rendered = _any(template, language, channel)
+    for part, body in _all(rendered).items():
+        assert SIX_DIGITS.findall(body) == ["035791"], part
+    assert SIX_DIGITS.findall(rendered.subject) == []
+
+
+@pytest.mark.parametrize("template", NOTICE_TEMPLATES)
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_notices_hold_no_six_digit_number(template: Template, language: Language) -> None:
+    rendered = render(template, language, SHOP, deadline=DEADLINE, channel="email")
+    for body in (*_all(rendered).values(), rendered.subject):
+        assert SIX_DIGITS.findall(body) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("nb", "3. februar 2026 kl. 15:05 (Europe/Oslo)"), ("en", "3 February 2026 at 15:05")],
+)
+def test_deadline_is_shown_in_the_persons_time_zone(language: Language, expected: str) -> None:
+    rendered = render(
+        "deletion_scheduled", language, SHOP, deadline=DEADLINE, time_zone="Europe/Oslo"
+    )
+    assert expected in rendered.text
+    assert expected in rendered.sms
+
+
+def test_an_unknown_time_zone_falls_back_to_utc() -> None:
+    assert format_deadline(DEADLINE, "en", "Mars/Olympus_Mons") == "3 February 2026 at 14:05 UTC"
+    assert format_deadline(DEADLINE, "en", None) == "3 February 2026 at 14:05 UTC"
+
+
+@pytest.mark.parametrize(
+    ("channel", "nb", "en"),
+    [
+        ("email", "den nye e-postadressen din", "your new e-mail address"),
+        ("sms", "det nye telefonnummeret ditt", "your new phone number"),
+    ],
+)
+def test_contact_change_code_names_what_is_being_confirmed(
+    channel: Channel, nb: str, en: str
+) -> None:
+    assert nb in _any("contact_change_code", "nb", channel).text
+    assert en in _any("contact_change_code", "en", channel).sms
+
+
+def test_address_changed_notice_tells_the_old_address_what_changed() -> None:
+    assert "E-postadressen på kontoen" in _any("address_changed", "nb", "email").text
+    assert "The phone number of your account" in _any("address_changed", "en", "sms").text
+
+
+def test_password_reset_says_what_the_code_is_for() -> None:
+    assert "tilbakestille passordet" in _any("password_reset_code", "nb").sms
+    assert "reset your password" in _any("password_reset_code", "en").sms

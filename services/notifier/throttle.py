@@ -1,0 +1,36 @@
+"""Recognising a recipient for the code throttle without keeping the address.
+
+The throttle counts codes per recipient address, so it must tell addresses apart; it keeps only
+an HMAC of the canonical address under a key of the notifier's own. That key is
+``NOTIFIER_THROTTLE_KEY`` when set, else derived from the platform's notification key with HKDF,
+so that the stored value cannot be matched against another service's keyed hashes.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from shared.crypto import keyed_hash
+from shared.events import Channel
+
+__all__ = ["derive_throttle_key", "recipient_key"]
+
+_HKDF_INFO = b"adieu notifier recipient throttle v1"
+
+
+def derive_throttle_key(notification_key: bytes) -> bytes:
+    """A 32-byte throttle key derived from the notification key (HKDF-SHA256)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
+        notification_key
+    )
+
+
+def recipient_key(key: bytes, channel: Channel, address: str) -> str:
+    """The keyed hash a recipient is counted under; one person's address, however spelled."""
+    canonical = address.strip()
+    if channel == "email":
+        canonical = canonical.lower()
+    else:
+        canonical = "".join(char for char in canonical if char == "+" or char.isdigit())
+    return keyed_hash(key, f"notifier-throttle-{channel}", canonical)

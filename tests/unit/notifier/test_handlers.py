@@ -1,0 +1,187 @@
+"""The notifier's command handlers on a real SQLite file: throttle and address changes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from services.notifier import handlers, store
+from services.notifier.handlers import Deps
+from services.notifier.throttle import recipient_key
+from shared.clock import FrozenClock
+from shared.events import (
+    CodeDeliveryRequested,
+    ContactDetailsChanged,
+    NoticeRequested,
+    NotificationFailed,
+    decode_event,
+    new_event,
+)
+
+THROTTLE_KEY = b"k" * 32
+
+
+def _clock(deps: Deps) -> FrozenClock:
+    assert isinstance(deps.clock, FrozenClock)
+    return deps.clock
+
+
+async def _contact(deps: Deps, account: str, email: str | None, phone: str | None = None) -> None:
+    event = new_event(
+        ContactDetailsChanged,
+        account_id=account,
+        correlation_id="c",
+        occurred_at=deps.clock.now(),
+        language="nb",
+        email_enc=deps.cipher.encrypt(email, context=account) if email else None,
+        phone_enc=deps.cipher.encrypt(phone, context=account) if phone else None,
+    )
+    assert isinstance(event, ContactDetailsChanged)
+    async with deps.db.transaction() as tx:
+        await handlers.record_contact(deps, tx, event)
+
+
+async def _code(deps: Deps, account: str, notification_id: str | None = None) -> str:
+    notification_id = notification_id or str(uuid.uuid4())
+    event = new_event(
+        CodeDeliveryRequested,
+        account_id=account,
+        correlation_id="c",
+        occurred_at=deps.clock.now(),
+        notification_id=notification_id,
+        purpose="password_reset",
+        channel="email",
+        code_enc=deps.cipher.encrypt("123456", context=account),
+        valid_minutes=10,
+    )
+    assert isinstance(event, CodeDeliveryRequested)
+    async with deps.db.transaction() as tx:
+        await handlers.request_code(deps, tx, event)
+    return notification_id
+
+
+async def _failures(deps: Deps) -> list[NotificationFailed]:
+    rows = await deps.db.fetch_all(
+        "SELECT value FROM outbox WHERE event_type = 'NotificationFailed'"
+    )
+    return [
+        e for e in (decode_event(r["value"]) for r in rows) if isinstance(e, NotificationFailed)
+    ]
+
+
+async def _pending(deps: Deps) -> list[Any]:
+    rows = await deps.db.fetch_all(
+        "SELECT notification_id FROM deliveries WHERE status = 'pending'"
+    )
+    return [r["notification_id"] for r in rows]
+
+
+async def test_the_sixth_code_to_one_address_within_ten_minutes_is_throttled(deps: Deps) -> None:
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    # Two accounts, one address (differently spelled): the limit is per address.
+    await _contact(deps, first, "Kari@Example.com")
+    await _contact(deps, second, " kari@example.com")
+    sent = [await _code(deps, first) for _ in range(3)] + [
+        await _code(deps, second) for _ in range(2)
+    ]
+    throttled = await _code(deps, second)
+    assert sorted(await _pending(deps)) == sorted(sent)
+    failures = await _failures(deps)
+    assert [(f.payload.notification_id, f.payload.reason) for f in failures] == [
+        (throttled, "throttled")
+    ]
+    letters = await deps.db.fetch_all("SELECT value FROM outbox WHERE event_type = 'DeadLetter'")
+    assert b"throttled" in letters[0]["value"]
+
+    _clock(deps).advance(601)
+    later = await _code(deps, first)
+    assert later in await _pending(deps)
+    assert len(await _failures(deps)) == 1
+
+
+async def test_a_repeated_command_is_not_counted_again(deps: Deps) -> None:
+    account = str(uuid.uuid4())
+    await _contact(deps, account, "ola@example.com")
+    repeated = await _code(deps, account)
+    for _ in range(6):
+        await _code(deps, account, notification_id=repeated)
+    others = [await _code(deps, account) for _ in range(4)]
+    assert sorted(await _pending(deps)) == sorted([repeated, *others])
+    assert await _failures(deps) == []
+
+
+async def test_the_throttle_keeps_a_keyed_hash_not_the_address(deps: Deps) -> None:
+    account = str(uuid.uuid4())
+    await _contact(deps, account, "ola@example.com")
+    await _code(deps, account)
+    rows = await deps.db.fetch_all("SELECT recipient_key FROM code_throttle")
+    assert [r["recipient_key"] for r in rows] == [
+        recipient_key(THROTTLE_KEY, "email", "ola@example.com")
+    ]
+    raw = deps.db.path.read_bytes()
+    assert b"ola@example.com" not in raw
+    assert b"123456" not in raw
+
+
+async def _notice(deps: Deps, account: str) -> str:
+    notification_id = str(uuid.uuid4())
+    event = new_event(
+        NoticeRequested,
+        account_id=account,
+        correlation_id="c",
+        occurred_at=deps.clock.now(),
+        notification_id=notification_id,
+        notice="address_changed",
+    )
+    assert isinstance(event, NoticeRequested)
+    async with deps.db.transaction() as tx:
+        await handlers.request_notice(deps, tx, event)
+    return notification_id
+
+
+async def _destination(deps: Deps, account: str, notification_id: str) -> tuple[str, str]:
+    row = await deps.db.fetch_one(
+        "SELECT channel, destination_enc FROM deliveries WHERE notification_id = ?",
+        (notification_id,),
+    )
+    assert row is not None
+    return row["channel"], deps.cipher.decrypt(row["destination_enc"], context=account)
+
+
+async def test_the_address_changed_notice_goes_to_the_replaced_address(deps: Deps) -> None:
+    account = str(uuid.uuid4())
+    await _contact(deps, account, "old@example.com", "+4791234567")
+    await _contact(deps, account, "new@example.com", "+4791234567")
+    notice = await _notice(deps, account)
+    assert await _destination(deps, account, notice) == ("email", "old@example.com")
+    # Handed over once: nothing of the old address is kept beside the pending delivery.
+    assert await deps.db.fetch_all("SELECT * FROM previous_addresses") == []
+
+
+async def test_a_replaced_phone_number_gets_the_notice_by_sms(deps: Deps) -> None:
+    account = str(uuid.uuid4())
+    await _contact(deps, account, None, "+4791234567")
+    # The same number, freshly encrypted, is no change; a new one is.
+    await _contact(deps, account, None, "+4791234567")
+    assert await deps.db.fetch_all("SELECT * FROM previous_addresses") == []
+    await _contact(deps, account, None, "+4798765432")
+    notice = await _notice(deps, account)
+    assert await _destination(deps, account, notice) == ("sms", "+4791234567")
+
+
+async def test_a_notice_before_the_change_goes_to_the_address_still_known(deps: Deps) -> None:
+    account = str(uuid.uuid4())
+    await _contact(deps, account, "old@example.com")
+    notice = await _notice(deps, account)
+    assert await _destination(deps, account, notice) == ("email", "old@example.com")
+
+
+async def test_purge_erases_throttle_counts_and_replaced_addresses(deps: Deps) -> None:
+    account = str(uuid.uuid4())
+    await _contact(deps, account, "old@example.com")
+    await _contact(deps, account, "new@example.com")
+    await _code(deps, account)
+    async with deps.db.transaction() as tx:
+        await store.purge_account(tx, account, None)
+    for table in ("previous_addresses", "code_throttle", "deliveries"):
+        assert await deps.db.fetch_all(f"SELECT * FROM {table}") == [], table  # noqa: S608
