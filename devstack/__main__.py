@@ -1,9 +1,9 @@
 """``python -m devstack`` (what ``make run`` calls): the whole platform on this machine.
 
-Starts Tansu (memory storage), an SMTP catcher writing ``.eml`` files, and the four services;
-streams their logs; prints one ``adieu ready`` line once every service answers ``/healthz``;
-stops everything on Ctrl-C or SIGTERM and exits 0. If a service dies on its own, the rest are
-stopped and the exit code is 1.
+Starts Tansu (memory storage), an SMTP catcher writing ``.eml`` files, the four services and
+the web edge in front of them; streams their logs; prints one ``adieu ready`` line once every
+service answers ``/healthz``; stops everything on Ctrl-C or SIGTERM and exits 0. If a service
+dies on its own, the rest are stopped and the exit code is 1.
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ class _Stack:
         self.say(f"sms: one file per message in {state}/sms/")
         for child in self.children:
             self.say(f"{child.name}: {child.url} (python -m {child.spec.module})")
+        web = next(child for child in self.children if child.name == "web")
+        self.say(f"open {web.url}/ in a browser; operators: {web.url}/operator (WEB_ADMIN_TOKEN)")
 
     def start_infrastructure(self, stack: contextlib.ExitStack) -> None:
         """Start the broker and the mail catcher; register how to stop them."""

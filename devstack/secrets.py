@@ -1,12 +1,13 @@
 """The platform's secrets for local runs: made once, kept in ``var/secrets.env`` (mode 0600).
 
-``python -m devstack.secrets DIR`` writes the same secrets as the three env files the
-docker-compose set-up reads (``platform.env``, ``auth.env``, ``deletion.env``).
+``python -m devstack.secrets DIR`` writes the same secrets as the env files the
+docker-compose set-up reads (``platform.env`` and one ``<service>.env`` per service with secrets).
 """
 
 from __future__ import annotations
 
 import os
+import secrets as random_tokens
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,12 +23,20 @@ _FILE_MODE = 0o600
 def new_secrets() -> dict[str, str]:
     """A fresh, matching set of every secret the platform needs."""
     signing_key = new_signing_key()
+    deletion_admin, survey_admin = random_tokens.token_urlsafe(32), random_tokens.token_urlsafe(32)
     return {
         "AUTH_TOKEN_SIGNING_KEY": signing_key,
         "ADIEU_TOKEN_PUBLIC_KEY": public_key_for(signing_key),
         "ADIEU_NOTIFICATION_KEY": new_key(),
         "AUTH_IDENTIFIER_HMAC_KEY": new_key(),
         "DELETION_HMAC_KEY": new_key(),
+        "DELETION_ADMIN_TOKEN": deletion_admin,
+        "SURVEY_ADMIN_TOKEN": survey_admin,
+        "WEB_SESSION_KEY": new_key(),
+        "WEB_ADMIN_TOKEN": random_tokens.token_urlsafe(24),
+        # The web edge's operator page calls the two operator APIs with their own tokens.
+        "WEB_DELETION_ADMIN_TOKEN": deletion_admin,
+        "WEB_SURVEY_ADMIN_TOKEN": survey_admin,
     }
 
 
@@ -35,7 +44,14 @@ def new_secrets() -> dict[str, str]:
 COMPOSE_FILES: Mapping[str, tuple[str, ...]] = {
     "platform.env": ("ADIEU_TOKEN_PUBLIC_KEY", "ADIEU_NOTIFICATION_KEY"),
     "auth.env": ("AUTH_TOKEN_SIGNING_KEY", "AUTH_IDENTIFIER_HMAC_KEY"),
-    "deletion.env": ("DELETION_HMAC_KEY",),
+    "deletion.env": ("DELETION_HMAC_KEY", "DELETION_ADMIN_TOKEN"),
+    "survey.env": ("SURVEY_ADMIN_TOKEN",),
+    "web.env": (
+        "WEB_SESSION_KEY",
+        "WEB_ADMIN_TOKEN",
+        "WEB_DELETION_ADMIN_TOKEN",
+        "WEB_SURVEY_ADMIN_TOKEN",
+    ),
 }
 
 

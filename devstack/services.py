@@ -1,4 +1,4 @@
-"""The four services as the launcher sees them: their module, env prefix, port and environment."""
+"""The services as the launcher sees them: their module, env prefix, port and environment."""
 
 from __future__ import annotations
 
@@ -42,7 +42,10 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("deletion", 8002),
     ServiceSpec("survey", 8003),
     ServiceSpec("notifier", 8004),
+    ServiceSpec("web", 8000),
 )
+# The web edge calls these services' APIs; its WEB_<NAME>_URL defaults follow their ports.
+_WEB_UPSTREAMS = ("auth", "deletion", "survey", "notifier")
 
 
 def service_environment(
@@ -53,7 +56,7 @@ def service_environment(
 ) -> dict[str, str]:
     """The environment every child gets: local defaults, overridden by the caller's own.
 
-    The same environment serves all four services; each reads only its own prefix and
+    The same environment serves every service; each reads only its own prefix and
     ``ADIEU_*``.
     """
     state = settings.state_dir
@@ -73,4 +76,18 @@ def service_environment(
     if "ADIEU_TOKEN_PUBLIC_KEY" not in given:
         # A caller who brings their own signing key must not get our unrelated public key.
         env["ADIEU_TOKEN_PUBLIC_KEY"] = public_key_for(env["AUTH_TOKEN_SIGNING_KEY"])
+    _web_defaults(env)
     return env
+
+
+def _web_defaults(env: dict[str, str]) -> None:
+    """Point the web edge at the services as configured, unless the caller already did."""
+    specs = {spec.name: spec for spec in SERVICES}
+    for name in _WEB_UPSTREAMS:
+        host, port = specs[name].address(env)
+        env.setdefault(f"WEB_{name.upper()}_URL", f"http://{host}:{port}")
+    # make run serves plain http on loopback, where a Secure cookie would never come back.
+    env.setdefault("WEB_COOKIE_SECURE", "false")
+    # One shop name on the pages and in deletion's consequences, unless each is set apart.
+    if "WEB_SHOP_NAME" in env:
+        env.setdefault("DELETION_SHOP_NAME", env["WEB_SHOP_NAME"])

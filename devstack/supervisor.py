@@ -1,7 +1,7 @@
 """Child processes of the local stack: started together, watched, and stopped together.
 
 Each child's stdout and stderr are merged and copied line by line to our stdout behind a
-fixed-width prefix, so four services' logs stay readable in one terminal.
+fixed-width prefix, so every service's log stay readable in one terminal.
 """
 
 from __future__ import annotations

@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 60.0
 # Variables that configure the platform; the caller's own must not leak into the test's stack.
-_OWN_PREFIXES = ("ADIEU_", "AUTH_", "DELETION_", "SURVEY_", "NOTIFIER_", "DEVSTACK_")
-_SERVICES = ("auth", "deletion", "survey", "notifier")
+_OWN_PREFIXES = ("ADIEU_", "AUTH_", "DELETION_", "SURVEY_", "NOTIFIER_", "WEB_", "DEVSTACK_")
+_SERVICES = ("auth", "deletion", "survey", "notifier", "web")
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 
 
@@ -71,6 +71,7 @@ def _stack_environment(var_dir: Path, ports: dict[str, int]) -> dict[str, str]:
             "DELETION_HTTP_PORT": str(ports["deletion"]),
             "SURVEY_HTTP_PORT": str(ports["survey"]),
             "NOTIFIER_HTTP_PORT": str(ports["notifier"]),
+            "WEB_HTTP_PORT": str(ports["web"]),
             "DELETION_GRACE_SECONDS": "2",
             "DELETION_SCAN_INTERVAL_SECONDS": "0.3",
             "ADIEU_TOPIC_PREFIX": f"e2e{uuid.uuid4().hex[:10]}.",

@@ -1,0 +1,99 @@
+"""The web edge as a client of the platform's APIs: one HTTP client per service.
+
+Answers are returned as :class:`Reply` whatever their status, because most error answers
+(a wrong password, a wrong code) are ordinary outcomes the pages show next to a field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+__all__ = ["Backend", "Reply", "SessionEnded"]
+
+# Answers meaning the person's token is no good any more: they have to sign in again.
+_ENDED = frozenset({"invalid_token", "session_revoked", "unauthorized"})
+
+
+class SessionEnded(Exception):
+    """The access token was refused; the person must sign in again."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One API answer."""
+
+    status: int
+    data: dict[str, Any] = field(default_factory=dict)
+    content: bytes = b""
+    content_type: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx answer."""
+        return 200 <= self.status < 300
+
+    @property
+    def error(self) -> str | None:
+        """The machine-readable error code of an error answer."""
+        return None if self.ok else str(self.data.get("error", "http_error"))
+
+
+class Backend:
+    """HTTP clients for auth, deletion and survey."""
+
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        timeout: float,
+        mounts: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> None:
+        self._clients = {
+            name: httpx.AsyncClient(base_url=url, timeout=timeout, mounts=dict(mounts or {}))
+            for name, url in urls.items()
+        }
+
+    async def close(self) -> None:
+        """Close every connection."""
+        for client in self._clients.values():
+            await client.aclose()
+
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        operator: bool = False,
+    ) -> Reply:
+        """Call ``service``; raise :class:`SessionEnded` when a person's token was refused.
+
+        ``operator`` marks ``token`` as a service's admin token, whose refusal ends no session.
+        """
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if content_type:
+            headers["Content-Type"] = content_type
+        answer = await self._clients[service].request(
+            method, path, json=json, params=params, content=content, headers=headers
+        )
+        reply = _reply(answer)
+        if token and not operator and reply.status == 401 and reply.error in _ENDED:
+            raise SessionEnded(reply.error)
+        return reply
+
+
+def _reply(answer: httpx.Response) -> Reply:
+    kind = answer.headers.get("content-type", "")
+    data: dict[str, Any] = {}
+    if kind.startswith("application/json") and answer.content:
+        parsed = answer.json()
+        data = parsed if isinstance(parsed, dict) else {"items": parsed}
+    return Reply(answer.status_code, data, answer.content, kind)

@@ -1,0 +1,68 @@
+"""Cookies, CSRF and the security headers every answer carries."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from services.web.render import LANGUAGES, session_of
+from services.web.session import SessionCodec, cookie_name
+
+__all__ = ["CsrfRefused", "checked_form", "session_middleware"]
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+Next = Callable[[Request], Awaitable[Response]]
+
+
+class CsrfRefused(Exception):
+    """A form arrived without this session's CSRF token."""
+
+
+def session_middleware(
+    codec: SessionCodec, secure: bool
+) -> Callable[[Request, Next], Awaitable[Response]]:
+    """Open the sealed session for the request; seal it again if it changed; add headers."""
+    name = cookie_name(secure)
+
+    async def middleware(request: Request, call_next: Next) -> Response:
+        session = codec.open(request.cookies.get(name)) or codec.new()
+        chosen = request.query_params.get("lang")
+        if request.method == "GET" and chosen in LANGUAGES:
+            session.update(lang=chosen)
+        request.state.session = session
+        response = await call_next(request)
+        if session.dirty:
+            response.set_cookie(
+                name, codec.seal(session), httponly=True, secure=secure, samesite="lax", path="/"
+            )
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        # Pages show personal data; no shared cache may keep them.
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return middleware
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, if it carries the session's CSRF token; else :class:`CsrfRefused`."""
+    form = await request.form()
+    given = form.get("csrf")
+    if not session_of(request).csrf_matches(given if isinstance(given, str) else None):
+        raise CsrfRefused
+    return form
