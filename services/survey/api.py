@@ -3,27 +3,27 @@
 No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
 """
 
+import hmac
+from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictInt
 
 from services.survey import handlers
-from services.survey.domain import (
-    ASPECTS,
-    COMMENT_MAX_LENGTH,
-    PROBLEMS,
-    QUESTIONNAIRE_VERSION,
-    REASONS,
-    Answers,
-    InvalidAnswer,
-    labels,
-)
+from services.survey.domain import Answers, InvalidAnswer
+from services.survey.questionnaire import Lang, Section
+from services.survey.report_csv import to_csv
+from services.survey.report_page import content_security_policy, render_summary
+from services.survey.reports import InvalidPeriod, Summary
 from services.survey.store import AlreadySubmitted
 from shared.http import ApiError, correlation_id, error_responses
 from shared.tokens import AccessClaims
 
-__all__ = ["build_router"]
+__all__ = ["build_report_router", "build_router", "operator_dependency"]
 
 
 class Option(BaseModel):
@@ -37,6 +37,7 @@ class Questionnaire(BaseModel):
     problems: list[Option]
     aspects: list[Option]
     comment_max_length: int
+    other_max_length: int
 
 
 class ResponseIn(BaseModel):
@@ -45,7 +46,8 @@ class ResponseIn(BaseModel):
     request_id: str = Field(min_length=1, max_length=64)
     reasons: list[str] = Field(max_length=20)
     problems: list[str] = Field(default_factory=list, max_length=20)
-    ratings: dict[str, int] = Field(default_factory=dict, max_length=20)
+    # Strict, so that true or "5" is refused rather than read as a rating.
+    ratings: dict[str, StrictInt] = Field(default_factory=dict, max_length=20)
     other_reason: str | None = None
     other_problem: str | None = None
     comment: str | None = None
@@ -57,19 +59,25 @@ class ResponseAccepted(BaseModel):
 
 
 def build_router(deps: handlers.Deps, claims: object) -> APIRouter:
-    """The survey's routes; ``claims`` is the bearer-token dependency."""
+    """The person's routes; ``claims`` is the bearer-token dependency."""
     router = APIRouter()
     Claims = Annotated[AccessClaims, Depends(claims)]  # noqa: N806  # a type alias, named like one
 
     @router.get("/v1/survey", response_model=Questionnaire)
     async def get_survey(lang: Literal["nb", "en"] = Query("nb")) -> Questionnaire:
-        """The exit questionnaire in one language."""
+        """The exit questionnaire in one language: the options offered now."""
+        offered = deps.questionnaire.offered
+
+        def options(section: Section) -> list[Option]:
+            return [Option(id=o.id, label=o.label(lang)) for o in offered(section)]
+
         return Questionnaire(
-            version=QUESTIONNAIRE_VERSION,
-            reasons=[Option(**item) for item in labels(REASONS, lang)],
-            problems=[Option(**item) for item in labels(PROBLEMS, lang)],
-            aspects=[Option(**item) for item in labels(ASPECTS, lang)],
-            comment_max_length=COMMENT_MAX_LENGTH,
+            version=deps.questionnaire.version,
+            reasons=options("reasons"),
+            problems=options("problems"),
+            aspects=options("aspects"),
+            comment_max_length=deps.questionnaire.comment_max_length,
+            other_max_length=deps.questionnaire.other_max_length,
         )
 
     @router.post(
@@ -79,7 +87,10 @@ def build_router(deps: handlers.Deps, claims: object) -> APIRouter:
         responses=error_responses(401, 409, 422),
     )
     async def post_response(body: ResponseIn, request: Request, who: Claims) -> ResponseAccepted:
-        """Send the questionnaire for a deletion request; this leads to the code being sent."""
+        """Send the questionnaire for a deletion request; this leads to the code being sent.
+
+        There is no route to change a response: once sent, it is final.
+        """
         answers = Answers(
             reasons=tuple(body.reasons),
             problems=tuple(body.problems),
@@ -105,5 +116,87 @@ def build_router(deps: handlers.Deps, claims: object) -> APIRouter:
                 409, "already_submitted", "This deletion request already has its questionnaire."
             ) from None
         return ResponseAccepted(request_id=body.request_id)
+
+    return router
+
+
+_operator_bearer = HTTPBearer(auto_error=False, description="The SURVEY_ADMIN_TOKEN")
+
+
+def operator_dependency(token: SecretStr) -> Callable[[Request], Awaitable[None]]:
+    """A dependency admitting only requests that carry ``token`` as their bearer token."""
+    expected = token.get_secret_value().encode()
+
+    async def operator(request: Request) -> None:
+        credentials: HTTPAuthorizationCredentials | None = await _operator_bearer(request)
+        if credentials is None:
+            raise ApiError(
+                401,
+                "unauthorized",
+                "The operator token is required.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        # Constant time, so the token cannot be guessed from how long a refusal takes.
+        if not hmac.compare_digest(credentials.credentials.encode(), expected):
+            raise ApiError(
+                401,
+                "invalid_token",
+                "The operator token is not valid.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+
+    return operator
+
+
+# Reports are about people, even if no one in them can be named: no copies kept on the way.
+_PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def build_report_router(
+    deps: handlers.Deps, operator: Callable[[Request], Awaitable[None]]
+) -> APIRouter:
+    """The operator's report routes, behind ``operator`` (see :func:`operator_dependency`)."""
+    router = APIRouter(prefix="/v1/reports", tags=["reports"], dependencies=[Depends(operator)])
+
+    async def report(
+        first: Annotated[date | None, Query(alias="from", description="YYYY-MM-DD")] = None,
+        last: Annotated[date | None, Query(alias="to", description="YYYY-MM-DD")] = None,
+        lang: Lang = "nb",
+    ) -> Summary:
+        try:
+            return await handlers.summary_report(deps, first=first, last=last, lang=lang)
+        except InvalidPeriod as exc:
+            raise ApiError(
+                422, "validation_error", f"{exc.field}: {exc.detail}", field=exc.field
+            ) from None
+
+    Report = Annotated[Summary, Depends(report)]  # noqa: N806  # a type alias, named like one
+    errors = error_responses(401, 422)
+
+    @router.get("/summary", response_model=Summary, responses=errors)
+    async def summary(found: Report, response: Response) -> Summary:
+        """Counts per reason and problem, ratings per aspect, responses per ISO week."""
+        response.headers.update(_PRIVATE)
+        return found
+
+    @router.get("/summary.csv", response_class=Response, responses=errors)
+    async def summary_csv(found: Report) -> Response:
+        """The same report as CSV: section, id, label, rating, count, mean, suppressed."""
+        name = f"survey-summary-{found.period.first}-{found.period.last}.csv"
+        return Response(
+            to_csv(found),
+            media_type="text/csv; charset=utf-8",
+            headers={**_PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @router.get("/summary.html", response_class=HTMLResponse, responses=errors)
+    async def summary_html(found: Report) -> HTMLResponse:
+        """The same report as a page with bar charts; it loads nothing from anywhere."""
+        headers = {
+            **_PRIVATE,
+            "Content-Security-Policy": content_security_policy(),
+            "Referrer-Policy": "no-referrer",
+        }
+        return HTMLResponse(render_summary(found), headers=headers)
 
     return router

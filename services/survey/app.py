@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from services.survey import agents, handlers
-from services.survey.api import build_router
+from services.survey.api import build_report_router, build_router, operator_dependency
 from services.survey.config import Settings
+from services.survey.questionnaire import load_questionnaire
 from services.survey.store import SCHEMA
 from shared.clock import Clock, SystemClock
 from shared.db import Database
@@ -33,17 +34,31 @@ class Service:
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
-    """Assemble the survey service from its settings; ``clock`` defaults to the real one."""
+    """Assemble the survey service from its settings; ``clock`` defaults to the real one.
+
+    Raises:
+        QuestionnaireError: the questionnaire file is missing or breaks a rule.
+    """
     clock = clock or SystemClock()
     platform = settings.platform
     db = Database(settings.database_path("survey"), SCHEMA + REVOCATION_SCHEMA)
     revocations = Revocations(db, clock, platform.token_max_lifetime_seconds)
-    deps = handlers.Deps(db=db, clock=clock, topics=platform.topics, revocations=revocations)
+    deps = handlers.Deps(
+        db=db,
+        clock=clock,
+        topics=platform.topics,
+        revocations=revocations,
+        questionnaire=load_questionnaire(settings.questionnaire_file),
+    )
     faust_app = create_faust_app("survey", platform, settings.data_dir)
     agents.register_agents(faust_app, deps, platform.consumer_max_attempts)
     pruning = Periodic("survey-revocation-prune", 3600, revocations.prune)
     runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning])
     verifier = TokenVerifier(platform.token_public_key, clock)
     claims = bearer_dependency(verifier, revocations.is_revoked)
-    api = build_api("survey", runtime, build_router(deps, claims))
+    routers = [build_router(deps, claims)]
+    # Without an operator token the report routes do not exist, so they answer 404.
+    if settings.admin_token is not None:
+        routers.append(build_report_router(deps, operator_dependency(settings.admin_token)))
+    api = build_api("survey", runtime, *routers)
     return Service(api=api, runtime=runtime, deps=deps)

@@ -1,88 +1,25 @@
-"""The questionnaire and the rules for an answer to it; no I/O.
-
-Wording follows the seed's options in our own words; the shop's name never appears, so the
-texts stay brand-neutral.
-"""
+"""The rules for an answer to the questionnaire, and how it is de-identified; no I/O."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+
+from services.survey.questionnaire import Questionnaire, Section
+from services.survey.scrubbing import scrub
 
 __all__ = [
-    "ASPECTS",
-    "COMMENT_MAX_LENGTH",
     "OTHER",
-    "PROBLEMS",
-    "QUESTIONNAIRE_VERSION",
-    "REASONS",
+    "RATING_SCALE",
     "Answers",
     "InvalidAnswer",
     "StoredResponse",
     "de_identify",
-    "labels",
-    "scrub",
     "validate",
 ]
 
-Lang = Literal["nb", "en"]
-QUESTIONNAIRE_VERSION = 1
-COMMENT_MAX_LENGTH = 2000
-OTHER_MAX_LENGTH = 200
 OTHER = "other"
-
-REASONS: dict[str, dict[Lang, str]] = {
-    "rarely_use": {"nb": "Jeg handler sjelden i butikken", "en": "I rarely shop here"},
-    "products_or_service": {
-        "nb": "Jeg er misfornøyd med produktene eller kundeservicen",
-        "en": "I am unhappy with the products or customer service",
-    },
-    "too_many_messages": {
-        "nb": "Jeg får for mange varsler eller reklamer",
-        "en": "I get too many notifications or ads",
-    },
-    "privacy": {
-        "nb": "Jeg er bekymret for personvernet og dataene mine",
-        "en": "I am worried about my privacy and personal data",
-    },
-    "found_alternative": {
-        "nb": "Jeg har funnet en annen butikk som passer meg bedre",
-        "en": "I found another shop that suits me better",
-    },
-    OTHER: {"nb": "Annet", "en": "Other"},
-}
-
-PROBLEMS: dict[str, dict[Lang, str]] = {
-    "damaged_or_not_as_described": {
-        "nb": "Varer var skadet eller stemte ikke med beskrivelsen",
-        "en": "Items were damaged or not as described",
-    },
-    "delivery": {"nb": "Forsinket eller feil levering", "en": "Late or wrong delivery"},
-    "payments": {
-        "nb": "Avviste eller usikre betalinger",
-        "en": "Declined or insecure payments",
-    },
-    "disputes": {
-        "nb": "Uløste eller utilfredsstillende tvister",
-        "en": "Unresolved or unsatisfying disputes",
-    },
-    "reaching_support": {
-        "nb": "Vanskelig å komme i kontakt med kundeservice",
-        "en": "Hard to reach customer service",
-    },
-    OTHER: {"nb": "Annet", "en": "Other"},
-}
-
-ASPECTS: dict[str, dict[Lang, str]] = {
-    "product_quality": {"nb": "Produktkvalitet", "en": "Product quality"},
-    "product_selection": {"nb": "Utvalg", "en": "Product selection"},
-    "prices": {"nb": "Priser", "en": "Prices"},
-    "customer_service": {"nb": "Kundeservice", "en": "Customer service"},
-    "usability": {"nb": "Brukervennlighet på nettsted og app", "en": "Website and app usability"},
-    "overall": {"nb": "Generell tilfredshet", "en": "Overall satisfaction"},
-}
+RATING_SCALE = range(1, 6)
 
 
 class InvalidAnswer(Exception):
@@ -120,67 +57,54 @@ class StoredResponse:
     comment: str | None
 
 
-def labels(options: dict[str, dict[Lang, str]], lang: Lang) -> list[dict[str, str]]:
-    """Options as ``[{id, label}]`` in one language, in their defined order."""
-    return [{"id": key, "label": text[lang]} for key, text in options.items()]
-
-
-def validate(answers: Answers) -> None:
+def validate(answers: Answers, questionnaire: Questionnaire) -> None:
     """Raise :class:`InvalidAnswer` for the first rule the answers break."""
-    _check_choices("reasons", answers.reasons, REASONS, required=True)
-    _check_choices("problems", answers.problems, PROBLEMS, required=False)
-    _check_other("other_reason", OTHER in answers.reasons, answers.other_reason)
-    _check_other("other_problem", OTHER in answers.problems, answers.other_problem)
+    _check_choices(questionnaire, "reasons", answers.reasons, required=True)
+    _check_choices(questionnaire, "problems", answers.problems, required=False)
+    limit = questionnaire.other_max_length
+    _check_other("other_reason", OTHER in answers.reasons, answers.other_reason, limit)
+    _check_other("other_problem", OTHER in answers.problems, answers.other_problem, limit)
     for aspect, rating in answers.ratings.items():
-        if aspect not in ASPECTS:
-            raise InvalidAnswer(f"ratings.{aspect}", "unknown aspect")
-        if not 1 <= rating <= 5:
+        _check_offered(questionnaire, "aspects", aspect, f"ratings.{aspect}")
+        if rating not in RATING_SCALE:
             raise InvalidAnswer(f"ratings.{aspect}", "a rating is a whole number from 1 to 5")
-    if answers.comment is not None and len(answers.comment) > COMMENT_MAX_LENGTH:
-        raise InvalidAnswer("comment", f"at most {COMMENT_MAX_LENGTH} characters")
+    longest = questionnaire.comment_max_length
+    if answers.comment is not None and len(answers.comment) > longest:
+        raise InvalidAnswer("comment", f"at most {longest} characters")
 
 
 def _check_choices(
-    name: str, chosen: tuple[str, ...], options: dict[str, dict[Lang, str]], *, required: bool
+    questionnaire: Questionnaire, section: Section, chosen: tuple[str, ...], *, required: bool
 ) -> None:
     if required and not chosen:
-        raise InvalidAnswer(name, "choose at least one option")
-    for index, option in enumerate(chosen):
-        if option not in options:
-            raise InvalidAnswer(f"{name}.{index}", "unknown option")
+        raise InvalidAnswer(section, "choose at least one option")
+    for index, option_id in enumerate(chosen):
+        _check_offered(questionnaire, section, option_id, f"{section}.{index}")
     if len(set(chosen)) != len(chosen):
-        raise InvalidAnswer(name, "an option is chosen twice")
+        raise InvalidAnswer(section, "an option is chosen twice")
 
 
-def _check_other(name: str, selected: bool, text: str | None) -> None:
+def _check_offered(questionnaire: Questionnaire, section: Section, key: str, name: str) -> None:
+    option = questionnaire.find(section, key)
+    if option is None:
+        raise InvalidAnswer(name, "unknown option" if section != "aspects" else "unknown aspect")
+    if option.retired:
+        raise InvalidAnswer(name, "this option is no longer offered")
+
+
+def _check_other(name: str, selected: bool, text: str | None, limit: int) -> None:
     if selected and not (text and text.strip()):
         raise InvalidAnswer(name, "describe 'other' in a few words")
     if not selected and text:
         raise InvalidAnswer(name, "only allowed when 'other' is chosen")
-    if text and len(text) > OTHER_MAX_LENGTH:
-        raise InvalidAnswer(name, f"at most {OTHER_MAX_LENGTH} characters")
+    if text and len(text) > limit:
+        raise InvalidAnswer(name, f"at most {limit} characters")
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_URL = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
-# Runs of 8+ digits, allowing the spaces, dashes and dots people type inside numbers.
-_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
-_REMOVED = "[fjernet]"
-
-
-def scrub(text: str | None) -> str | None:
-    """Remove e-mail addresses, URLs and phone numbers from free text."""
-    if text is None:
-        return None
-    for pattern in (_EMAIL, _URL, _PHONE):
-        text = pattern.sub(_REMOVED, text)
-    return text.strip() or None
-
-
-def de_identify(answers: Answers, today: date) -> StoredResponse:
-    """The form in which an answer may be kept."""
+def de_identify(answers: Answers, today: date, questionnaire_version: int) -> StoredResponse:
+    """The form in which an answer may be kept, under the questionnaire version it answered."""
     return StoredResponse(
-        questionnaire_version=QUESTIONNAIRE_VERSION,
+        questionnaire_version=questionnaire_version,
         submitted_on=today,
         reasons=answers.reasons,
         problems=answers.problems,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from services.survey import store
 from services.survey.domain import Answers, de_identify, validate
+from services.survey.questionnaire import Lang, Questionnaire
+from services.survey.reports import Summary, period_covering, summarise
 from shared.clock import Clock
 from shared.db import Database, Transaction
 from shared.events import AccountPurged, SurveySubmitted, new_event
@@ -14,7 +17,7 @@ from shared.participant import acknowledge_purge
 from shared.revocation import Revocations
 from shared.topics import Topics
 
-__all__ = ["PARTICIPANT", "Deps", "purge_account", "submit_response"]
+__all__ = ["PARTICIPANT", "Deps", "purge_account", "submit_response", "summary_report"]
 
 PARTICIPANT = "survey"
 
@@ -27,6 +30,7 @@ class Deps:
     clock: Clock
     topics: Topics
     revocations: Revocations
+    questionnaire: Questionnaire
 
 
 async def submit_response(
@@ -38,8 +42,8 @@ async def submit_response(
     SurveySubmitted event links the request to its account, and it carries no answers.
     Deletion checks that the request is really this account's before acting on it.
     """
-    validate(answers)
-    stored = de_identify(answers, deps.clock.now().date())
+    validate(answers, deps.questionnaire)
+    stored = de_identify(answers, deps.clock.now().date(), deps.questionnaire.version)
     submitted = new_event(
         SurveySubmitted,
         account_id=account_id,
@@ -52,6 +56,19 @@ async def submit_response(
         response_id = await store.insert_response(tx, stored)
         await enqueue(tx, deps.topics.survey_events, submitted, deps.clock)
     return response_id
+
+
+async def summary_report(
+    deps: Deps, *, first: date | None, last: date | None, lang: Lang
+) -> Summary:
+    """The operator's report over the whole ISO weeks from ``first`` to ``last``.
+
+    Raises:
+        InvalidPeriod: the period is upside down or too long.
+    """
+    period = period_covering(first, last, deps.clock.now().date())
+    responses = await store.responses_between(deps.db, period.first, period.last)
+    return summarise(responses, deps.questionnaire, period, lang)
 
 
 async def purge_account(deps: Deps, tx: Transaction, event: AccountPurged) -> None:

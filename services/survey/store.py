@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import uuid
+from datetime import date
 
 from services.survey.domain import StoredResponse
-from shared.db import Transaction
+from shared.db import Database, Transaction
 
-__all__ = ["SCHEMA", "AlreadySubmitted", "insert_response", "record_submission"]
+__all__ = [
+    "SCHEMA",
+    "AlreadySubmitted",
+    "insert_response",
+    "record_submission",
+    "responses_between",
+]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -70,3 +78,30 @@ async def insert_response(tx: Transaction, response: StoredResponse) -> str:
         ),
     )
     return response_id
+
+
+async def responses_between(db: Database, first: date, last: date) -> list[StoredResponse]:
+    """Every stored response submitted from ``first`` to ``last``, both days included.
+
+    Rows of every questionnaire version read the same way: options are kept by id, so an
+    answer outlives the retirement of the options it chose.
+    """
+    rows = await db.fetch_all(
+        "SELECT questionnaire_version, submitted_on, reasons, problems, ratings, other_reason,"
+        " other_problem, comment FROM responses WHERE submitted_on BETWEEN ? AND ?",
+        (first.isoformat(), last.isoformat()),
+    )
+    return [_response(row) for row in rows]
+
+
+def _response(row: sqlite3.Row) -> StoredResponse:
+    return StoredResponse(
+        questionnaire_version=row["questionnaire_version"],
+        submitted_on=date.fromisoformat(row["submitted_on"]),
+        reasons=tuple(json.loads(row["reasons"])),
+        problems=tuple(json.loads(row["problems"])),
+        ratings=dict(json.loads(row["ratings"])),
+        other_reason=row["other_reason"],
+        other_problem=row["other_problem"],
+        comment=row["comment"],
+    )

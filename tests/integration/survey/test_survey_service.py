@@ -1,14 +1,20 @@
-"""The survey service against the real broker and a real SQLite file."""
+"""The survey service against the real broker and a real SQLite file.
+
+One service serves the whole module; each test uses account and request ids of its own.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+import httpx
 import pytest
+import pytest_asyncio
 
-from services.survey.app import bootstrap
+from services.survey.app import Service, bootstrap
 from services.survey.config import Settings
 from shared.config import PlatformSettings
 from shared.events import (
@@ -23,10 +29,27 @@ from tests.support.kafka import produce_event, produce_raw, read_dead_letters, r
 from tests.support.polling import eventually
 from tests.support.services import bearer, serving
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-@pytest.fixture
-def service(platform: PlatformSettings, tmp_path: Path):  # type: ignore[no-untyped-def]
-    return bootstrap(Settings(data_dir=tmp_path, platform=platform))
+
+@dataclass(frozen=True)
+class Running:
+    service: Service
+    client: httpx.AsyncClient
+    platform: PlatformSettings
+    keys: Keys
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def running(
+    module_platform: PlatformSettings,
+    module_keys: Keys,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Running]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("survey"), platform=module_platform)
+    service = bootstrap(settings)
+    async with serving(service) as client:
+        yield Running(service, client, module_platform, module_keys)
 
 
 def _answer(request_id: str, **overrides: object) -> dict[str, object]:
@@ -42,46 +65,41 @@ def _answer(request_id: str, **overrides: object) -> dict[str, object]:
     return body
 
 
-async def test_questionnaire_is_served_in_both_languages(service) -> None:  # type: ignore[no-untyped-def]
-    async with serving(service) as client:
-        nb = (await client.get("/v1/survey", params={"lang": "nb"})).json()
-        en = (await client.get("/v1/survey", params={"lang": "en"})).json()
+async def test_questionnaire_is_served_in_both_languages(running: Running) -> None:
+    nb = (await running.client.get("/v1/survey", params={"lang": "nb"})).json()
+    en = (await running.client.get("/v1/survey", params={"lang": "en"})).json()
     assert [r["id"] for r in nb["reasons"]][-1] == "other"
     assert len(nb["reasons"]) == 6
     assert len(nb["problems"]) == 6
     assert len(nb["aspects"]) == 6
     assert nb["reasons"][0]["label"] != en["reasons"][0]["label"]
-    assert nb["comment_max_length"] == 2000
+    assert (nb["version"], nb["comment_max_length"], nb["other_max_length"]) == (1, 2000, 200)
 
 
-async def test_send_publishes_survey_submitted_without_answers(
-    service,
-    platform: PlatformSettings,
-    keys: Keys,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
-) -> None:
+async def test_send_publishes_survey_submitted_without_answers(running: Running) -> None:
+    client, platform, keys = running.client, running.platform, running.keys
     account_id, request_id = str(uuid.uuid4()), str(uuid.uuid4())
-    async with serving(service) as client:
-        answer = await client.post(
-            "/v1/responses", json=_answer(request_id), headers=bearer(keys.signing_key, account_id)
-        )
-        assert answer.status_code == 201, answer.text
-        again = await client.post(
-            "/v1/responses", json=_answer(request_id), headers=bearer(keys.signing_key, account_id)
-        )
-        assert again.status_code == 409
-        assert again.json()["error"] == "already_submitted"
+    token = bearer(keys.signing_key, account_id)
+    answer = await client.post("/v1/responses", json=_answer(request_id), headers=token)
+    assert answer.status_code == 201, answer.text
+    # Sent is final: a second send is refused, and there is no route to change an answer.
+    again = await client.post("/v1/responses", json=_answer(request_id), headers=token)
+    assert again.status_code == 409
+    assert again.json()["error"] == "already_submitted"
+    for method in ("PUT", "PATCH", "DELETE"):
+        changed = await client.request(method, "/v1/responses", json=_answer(request_id))
+        assert changed.status_code == 405
 
-        async def submitted() -> list[SurveySubmitted] | None:
-            events = await read_events(platform.kafka_bootstrap, platform.topics.survey_events)
-            return [e for e in events if isinstance(e, SurveySubmitted)] or None
+    async def submitted() -> list[SurveySubmitted] | None:
+        events = await read_events(platform.kafka_bootstrap, platform.topics.survey_events)
+        ours = [e for e in events if isinstance(e, SurveySubmitted)]
+        return [e for e in ours if e.account_id == account_id] or None
 
-        events = await eventually(submitted, what="SurveySubmitted on the survey topic")
+    events = await eventually(submitted, what="SurveySubmitted on the survey topic")
     assert len(events) == 1
-    assert events[0].account_id == account_id
     assert events[0].payload.model_dump() == {"request_id": request_id}
 
-    raw = (tmp_path / "survey" / "survey.sqlite3").read_bytes()
+    raw = running.service.deps.db.path.read_bytes()
     for trace in (account_id, request_id, "kari@example.com", "912 34 567", "https://x.example"):
         assert trace.encode() not in raw
 
@@ -91,41 +109,38 @@ async def test_send_publishes_survey_submitted_without_answers(
     [
         ({"reasons": ["nope"]}, "reasons.0"),
         ({"reasons": []}, "reasons"),
+        ({"problems": ["delivery", "delivery"]}, "problems"),
         ({"ratings": {"prices": 6}}, "ratings.prices"),
         ({"ratings": {"prices": 0}}, "ratings.prices"),
+        ({"ratings": {"prices": "4"}}, "ratings.prices"),
         ({"ratings": {"mood": 3}}, "ratings.mood"),
         ({"reasons": ["other"], "other_reason": None}, "other_reason"),
+        ({"problems": ["other"]}, "other_problem"),
         ({"comment": "x" * 2001}, "comment"),
+        ({"colour": "red"}, "colour"),
     ],
 )
 async def test_invalid_answers_are_refused_naming_the_field(
-    service,
-    keys: Keys,
-    override: dict[str, object],
-    field: str,  # type: ignore[no-untyped-def]
+    running: Running, override: dict[str, object], field: str
 ) -> None:
-    async with serving(service) as client:
-        answer = await client.post(
-            "/v1/responses",
-            json=_answer(str(uuid.uuid4()), **override),
-            headers=bearer(keys.signing_key, str(uuid.uuid4())),
-        )
+    answer = await running.client.post(
+        "/v1/responses",
+        json=_answer(str(uuid.uuid4()), **override),
+        headers=bearer(running.keys.signing_key, str(uuid.uuid4())),
+    )
     assert answer.status_code == 422
     assert answer.json()["error"] == "validation_error"
     assert answer.json()["field"] == field
 
 
-async def test_sending_without_a_token_is_refused(service) -> None:  # type: ignore[no-untyped-def]
-    async with serving(service) as client:
-        answer = await client.post("/v1/responses", json=_answer(str(uuid.uuid4())))
+async def test_sending_without_a_token_is_refused(running: Running) -> None:
+    answer = await running.client.post("/v1/responses", json=_answer(str(uuid.uuid4())))
     assert answer.status_code == 401
     assert answer.json()["error"] == "unauthorized"
 
 
-async def test_purge_is_acknowledged_once_even_when_delivered_twice(
-    service,
-    platform: PlatformSettings,  # type: ignore[no-untyped-def]
-) -> None:
+async def test_purge_is_acknowledged_once_even_when_delivered_twice(running: Running) -> None:
+    platform = running.platform
     purge = new_event(
         AccountPurged,
         account_id=str(uuid.uuid4()),
@@ -134,39 +149,35 @@ async def test_purge_is_acknowledged_once_even_when_delivered_twice(
         request_id="r-1",
         participants=("auth", "survey", "notifier"),
     )
-    async with serving(service):
-        await produce_event(platform.kafka_bootstrap, platform.topics.deletion_events, purge)
-        await produce_event(platform.kafka_bootstrap, platform.topics.deletion_events, purge)
-        # Same key, so the same partition: the garbage record is read after both copies.
-        key = purge.account_id.encode()
-        await produce_raw(platform.kafka_bootstrap, platform.topics.deletion_events, key, b"{oops")
+    await produce_event(platform.kafka_bootstrap, platform.topics.deletion_events, purge)
+    await produce_event(platform.kafka_bootstrap, platform.topics.deletion_events, purge)
+    # Same key, so the same partition: the garbage record is read after both copies.
+    key = purge.account_id.encode()
+    await produce_raw(platform.kafka_bootstrap, platform.topics.deletion_events, key, b"{oops")
 
-        async def dead_letter() -> list[dict[str, object]] | None:
-            return (
-                await read_dead_letters(platform.kafka_bootstrap, platform.topics.deletion_events)
-                or None
-            )
+    async def dead_letter() -> list[dict[str, object]] | None:
+        return (
+            await read_dead_letters(platform.kafka_bootstrap, platform.topics.deletion_events)
+            or None
+        )
 
-        # The garbage record was produced last; once it is dead-lettered, both copies were seen.
-        letters = await eventually(dead_letter, what="the undecodable record in the DLQ")
-        completions = [
-            e
-            for e in await read_events(platform.kafka_bootstrap, platform.topics.purge_completions)
-            if isinstance(e, PurgeCompleted)
-        ]
+    # The garbage record was produced last; once it is dead-lettered, both copies were seen.
+    letters = await eventually(dead_letter, what="the undecodable record in the DLQ")
+    completions = [
+        e
+        for e in await read_events(platform.kafka_bootstrap, platform.topics.purge_completions)
+        if isinstance(e, PurgeCompleted)
+    ]
     assert letters[0]["reason"] == "record is not JSON"
     assert [(c.payload.request_id, c.payload.participant) for c in completions] == [
         ("r-1", "survey")
     ]
 
 
-async def test_a_revoked_session_cannot_send_the_survey(
-    service,
-    platform: PlatformSettings,
-    keys: Keys,  # type: ignore[no-untyped-def]
-) -> None:
+async def test_a_revoked_session_cannot_send_the_survey(running: Running) -> None:
+    platform = running.platform
     account_id = str(uuid.uuid4())
-    old_token = bearer(keys.signing_key, account_id)
+    old_token = bearer(running.keys.signing_key, account_id)
     revoked = new_event(
         SessionsRevoked,
         account_id=account_id,
@@ -176,14 +187,13 @@ async def test_a_revoked_session_cannot_send_the_survey(
         revoked_before=datetime.now(UTC) + timedelta(seconds=2),
         reason="password_changed",
     )
-    async with serving(service) as client:
-        await produce_event(platform.kafka_bootstrap, platform.topics.auth_events, revoked)
+    await produce_event(platform.kafka_bootstrap, platform.topics.auth_events, revoked)
 
-        async def refused() -> dict[str, object] | None:
-            answer = await client.post(
-                "/v1/responses", json=_answer(str(uuid.uuid4())), headers=old_token
-            )
-            return answer.json() if answer.status_code == 401 else None
+    async def refused() -> dict[str, object] | None:
+        answer = await running.client.post(
+            "/v1/responses", json=_answer(str(uuid.uuid4())), headers=old_token
+        )
+        return answer.json() if answer.status_code == 401 else None
 
-        body = await eventually(refused, what="the revoked token refused")
+    body = await eventually(refused, what="the revoked token refused")
     assert body["error"] == "session_revoked"
