@@ -4,6 +4,11 @@ Each event's effect and the ``(consumer, event_id)`` row are committed in one tr
 redelivered event is recognised and skipped. A record that cannot be parsed, that a handler
 rejects as permanently invalid, or that keeps failing, is written to ``<topic>.dlq`` (through the
 outbox, so the dead letter itself cannot be lost) with the reason; the worker carries on.
+
+A dead-lettered event id is remembered, so a redelivery is not dead-lettered twice. ``adieu dlq
+replay`` re-sends the original record with the :data:`REPLAY_HEADER` header: for such a record,
+and only if this consumer dead-lettered that event, the memory is dropped and the handler runs
+again (a success is then remembered as usual; a new failure makes a new dead letter).
 """
 
 from __future__ import annotations
@@ -12,22 +17,36 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from shared.clock import Clock
 from shared.db import Database, Transaction
 from shared.events import EventDecodeError, decode_event
+from shared.logs import bound
+from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED
 from shared.outbox import enqueue_raw
 from shared.topics import Topics
 
-__all__ = ["EventHandler", "IdempotentConsumer", "RejectEvent"]
+__all__ = ["REPLAY_HEADER", "EventHandler", "IdempotentConsumer", "RejectEvent"]
 
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[Transaction, Any], Awaitable[None]]
 
 _RETRY_PAUSE_SECONDS = 0.2
+
+# Set by `adieu dlq replay` on a record it re-sends from a dead-letter topic.
+REPLAY_HEADER = "adieu-replay"
+
+Headers = Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None
+
+
+def _is_replay(headers: Headers) -> bool:
+    if not headers:
+        return False
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return any(name == REPLAY_HEADER for name, _ in pairs)
 
 
 class RejectEvent(Exception):
@@ -56,7 +75,14 @@ class IdempotentConsumer:
         self._max_attempts = max_attempts
 
     async def handle_record(
-        self, *, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None
+        self,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers = None,
     ) -> None:
         """Apply one record: decode, dedupe, handle, or dead-letter it. Never raises."""
         where = {"topic": topic, "partition": partition, "offset": offset}
@@ -64,12 +90,22 @@ class IdempotentConsumer:
             event = decode_event(value)
         except EventDecodeError as exc:
             log.warning("dead-lettering undecodable record", extra={"record": where})
+            self._count("undecodable", "rejected")
             await self._dead_letter(where, key, value, exc.reason, event_id=None)
             return
         handler = self._handlers.get(event.event_type)
         if handler is None:
             return  # topics carry several event types; this consumer wants only some of them
-        await self._apply(handler, event, where, key, value)
+        with bound(
+            correlation_id=event.correlation_id,
+            event_id=str(event.event_id),
+            event_type=event.event_type,
+        ):
+            outcome = await self._apply(handler, event, where, key, value, _is_replay(headers))
+        self._count(event.event_type, outcome)
+
+    def _count(self, event_type: str, outcome: str) -> None:
+        EVENTS_CONSUMED.labels(consumer=self.name, event_type=event_type, outcome=outcome).inc()
 
     async def _apply(
         self,
@@ -78,28 +114,44 @@ class IdempotentConsumer:
         where: dict[str, Any],
         key: bytes | None,
         value: bytes | None,
-    ) -> None:
+        replay: bool,
+    ) -> str:
         event_id = str(event.event_id)
-        context = {"event_id": event_id, "event_type": event.event_type}
         reason = "handler never ran"
         for attempt in range(1, self._max_attempts + 1):
             try:
                 async with self._db.transaction() as tx:
+                    if replay:
+                        await self._forget_dead_letter(tx, event_id)
                     if await self._seen(tx, event_id):
-                        return
+                        return "duplicate"
                     await handler(tx, event)
                     await self._remember(tx, event_id)
-                return
+                return "applied"
             except RejectEvent as exc:
-                log.warning("event rejected: %s", exc.reason, extra=context)
+                log.warning("event rejected: %s", exc.reason)
                 await self._dead_letter(where, key, value, exc.reason, event_id=event_id)
-                return
+                return "rejected"
             except Exception as exc:
-                log.exception("handler failed (attempt %d)", attempt, extra=context)
+                log.exception("handler failed (attempt %d)", attempt)
                 reason = f"handler failed after {attempt} attempts: {type(exc).__name__}"
                 if attempt < self._max_attempts:
                     await asyncio.sleep(_RETRY_PAUSE_SECONDS * attempt)
         await self._dead_letter(where, key, value, reason, event_id=event_id)
+        return "failed"
+
+    async def _forget_dead_letter(self, tx: Transaction, event_id: str) -> None:
+        """Let a replayed event run again, if what we remember about it is a dead letter."""
+        cursor = await tx.execute(
+            "DELETE FROM dead_lettered_events WHERE consumer = ? AND event_id = ?",
+            (self.name, event_id),
+        )
+        if cursor.rowcount:
+            await tx.execute(
+                "DELETE FROM processed_events WHERE consumer = ? AND event_id = ?",
+                (self.name, event_id),
+            )
+        await cursor.close()
 
     async def _seen(self, tx: Transaction, event_id: str) -> bool:
         cursor = await tx.execute(
@@ -137,6 +189,10 @@ class IdempotentConsumer:
                 if await self._seen(tx, event_id):
                     return
                 await self._remember(tx, event_id)
+                await tx.execute(
+                    "INSERT INTO dead_lettered_events (consumer, event_id) VALUES (?, ?)",
+                    (self.name, event_id),
+                )
             await enqueue_raw(
                 tx,
                 Topics.dlq(where["topic"]),
@@ -145,3 +201,4 @@ class IdempotentConsumer:
                 "DeadLetter",
                 self._clock,
             )
+        DEAD_LETTERS.labels(consumer=self.name, topic=where["topic"]).inc()

@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS processed_events (
     processed_at TEXT NOT NULL,
     PRIMARY KEY (consumer, event_id)
 );
+-- Which of the processed event ids were dead-lettered, so a DLQ replay may run them again.
+CREATE TABLE IF NOT EXISTS dead_lettered_events (
+    consumer TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    PRIMARY KEY (consumer, event_id)
+) WITHOUT ROWID;
 """
 
 Transaction = aiosqlite.Connection

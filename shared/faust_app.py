@@ -96,6 +96,7 @@ def subscribe(app: Any, topic_name: str, consumer: IdempotentConsumer) -> None:
                 offset=message.offset,
                 key=message.key,
                 value=message.value,
+                headers=message.headers,
             )
 
     app.agent(topic, name=f"{consumer.name}.{topic_name}")(agent)

@@ -7,7 +7,6 @@ extras. Validation errors name the field but never echo what was sent (it may be
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.middleware import sane_correlation_id
 from shared.tokens import AccessClaims, InvalidToken, TokenVerifier
 
 __all__ = [
@@ -148,8 +148,12 @@ def bearer_dependency(
 
 
 def correlation_id(request: Request) -> str:
-    """The caller's ``X-Correlation-ID`` if it sent a sane one, else a fresh id."""
-    given = request.headers.get("x-correlation-id", "")
-    if 0 < len(given) <= 64 and given.replace("-", "").isalnum():
-        return given
-    return str(uuid.uuid4())
+    """The caller's ``X-Correlation-ID`` if it sent a sane one, else a fresh id.
+
+    Inside ``build_api``'s middleware this is the id already chosen for the request (and bound
+    to its log lines and echoed in the response), so events and logs carry the same one.
+    """
+    chosen = getattr(request.state, "correlation_id", None)
+    if isinstance(chosen, str):
+        return chosen
+    return sane_correlation_id(request.headers.get("x-correlation-id"))

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from shared.clock import Clock
 from shared.db import Database, Transaction
 from shared.events import Event, encode_event
+from shared.metrics import count_produced
 
 __all__ = ["OutboxRelay", "Publisher", "enqueue", "enqueue_raw"]
 
@@ -101,7 +102,7 @@ class OutboxRelay:
         """Publish one batch of pending rows in order; return how many were published."""
         self._wakeup.clear()
         rows = await self._db.fetch_all(
-            "SELECT seq, topic, key, value FROM outbox ORDER BY seq LIMIT ?", (_BATCH,)
+            "SELECT seq, topic, key, value, event_type FROM outbox ORDER BY seq LIMIT ?", (_BATCH,)
         )
         if not rows:
             return 0
@@ -111,4 +112,6 @@ class OutboxRelay:
         last = rows[-1]["seq"]
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM outbox WHERE seq <= ?", (last,))
+        for row in rows:
+            count_produced(row["topic"], row["event_type"])
         return len(rows)

@@ -1,18 +1,40 @@
 """The purge protocol as seen by a data owner ("participant").
 
-When deletion publishes AccountPurged, each participant erases what it holds for the account
-and answers PurgeCompleted with its name, in the same transaction as the erasure.
+When deletion publishes AccountPurged, each participant named in it erases what it holds for
+the account and answers PurgeCompleted with its name, in the same transaction as the erasure
+(through the outbox), so an erasure is never unconfirmed and a confirmation never premature.
+Deletion asks a silent participant again with a fresh AccountPurged naming only it.
+
+Another team's Faust app joins in a few lines::
+
+    async def erase(tx: Transaction, account_id: str) -> None:
+        await tx.execute("DELETE FROM orders WHERE account_id = ?", (account_id,))
+
+    PurgeParticipant("orders", erase, db=db, topics=platform.topics).attach(faust_app)
+    runtime = ServiceRuntime(platform, db, faust_app)  # runs the consumer and the outbox relay
+
+and deletion lists it: ``DELETION_PARTICIPANTS=auth,survey,notifier,orders``.
 """
 
 from __future__ import annotations
 
-from shared.clock import Clock
-from shared.db import Transaction
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from shared.clock import Clock, SystemClock
+from shared.consumer import IdempotentConsumer
+from shared.db import Database, Transaction
 from shared.events import AccountPurged, PurgeCompleted, new_event
+from shared.faust_app import subscribe
 from shared.outbox import enqueue
 from shared.topics import Topics
 
-__all__ = ["acknowledge_purge"]
+__all__ = ["Eraser", "PurgeParticipant", "acknowledge_purge"]
+
+log = logging.getLogger(__name__)
+
+Eraser = Callable[[Transaction, str], Awaitable[None]]
 
 
 async def acknowledge_purge(
@@ -28,3 +50,42 @@ async def acknowledge_purge(
         participant=participant,
     )
     await enqueue(tx, topics.purge_completions, completed, clock)
+
+
+class PurgeParticipant:
+    """Joins a Faust app to the purge: dedupe, erase, answer — one transaction per purge.
+
+    ``erase(tx, account_id)`` deletes the account's data with ``tx``; it must be idempotent
+    (erasing twice is harmless), because deletion may ask again.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        erase: Eraser,
+        *,
+        db: Database,
+        topics: Topics,
+        clock: Clock | None = None,
+        max_attempts: int = 3,
+    ) -> None:
+        self.name = name
+        self._erase = erase
+        self._topics = topics
+        self._clock = clock or SystemClock()
+        self.consumer = IdempotentConsumer(
+            f"{name}-purge", db, self._clock, {"AccountPurged": self.on_purged}, max_attempts
+        )
+
+    def attach(self, app: Any) -> PurgeParticipant:
+        """Subscribe ``app`` to deletion's events; return self."""
+        subscribe(app, self._topics.deletion_events, self.consumer)
+        return self
+
+    async def on_purged(self, tx: Transaction, event: AccountPurged) -> None:
+        """Erase and answer, if this purge names us."""
+        if self.name not in event.payload.participants:
+            return
+        await self._erase(tx, event.account_id)
+        await acknowledge_purge(tx, event, self.name, self._topics, self._clock)
+        log.info("account erased", extra={"request_id": event.payload.request_id})

@@ -7,7 +7,9 @@ in reverse order.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,6 +25,10 @@ from shared.outbox import OutboxRelay
 from shared.periodic import Periodic
 
 __all__ = ["ServiceRuntime", "serve"]
+
+log = logging.getLogger(__name__)
+
+_READY_TIMEOUT_SECONDS = 2.0
 
 
 class ServiceRuntime:
@@ -40,6 +46,24 @@ class ServiceRuntime:
         self.faust_app = faust_app
         self.relay = OutboxRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds)
         self._periodic = list(periodic)
+
+    async def readiness(self) -> dict[str, str]:
+        """``{"database": "ok"|"unavailable", "broker": ...}``: can we do our work right now?
+
+        The database answers a ``SELECT 1``; the broker answers a metadata request on the
+        producer's own connection (the one the outbox relay publishes through).
+        """
+        return {
+            "database": await _probe("database", self._database_ok),
+            "broker": await _probe("broker", self._broker_ok),
+        }
+
+    async def _database_ok(self) -> None:
+        await self.db.fetch_one("SELECT 1")
+
+    async def _broker_ok(self) -> None:
+        producer = self.faust_app.producer._ensure_producer()
+        await producer.client.fetch_all_metadata()
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -80,3 +104,13 @@ def serve(service: str, api: Any, settings: ServiceSettings) -> None:
         access_log=False,
     )
     uvicorn.Server(config).run()
+
+
+async def _probe(part: str, check: Callable[[], Awaitable[None]]) -> str:
+    try:
+        async with asyncio.timeout(_READY_TIMEOUT_SECONDS):
+            await check()
+    except Exception as exc:  # any failure means not ready; the reason goes to the log
+        log.warning("readiness: %s unavailable: %s", part, type(exc).__name__)
+        return "unavailable"
+    return "ok"

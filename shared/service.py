@@ -1,16 +1,20 @@
-"""The HTTP application every service builds: common errors, health, and a runtime lifespan."""
+"""The HTTP application every service builds: common errors, health, readiness, metrics, and a
+runtime lifespan."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
 
 from shared.http import install_error_handlers
+from shared.metrics import CONTENT_TYPE, ScrapeCollector, outbox_backlog, render
+from shared.middleware import ObservabilityMiddleware
 from shared.runtime import ServiceRuntime
 
-__all__ = ["build_api", "health_router"]
+__all__ = ["build_api", "health_router", "operations_router"]
 
 
 def health_router() -> APIRouter:
@@ -24,8 +28,46 @@ def health_router() -> APIRouter:
     return router
 
 
-def build_api(service: str, runtime: ServiceRuntime, *routers: APIRouter) -> FastAPI:
-    """A FastAPI app whose lifespan runs ``runtime``, with the common error body and health."""
+def operations_router(
+    service: str, runtime: ServiceRuntime, collectors: Sequence[ScrapeCollector] = ()
+) -> APIRouter:
+    """``GET /readyz`` (database and broker reachable) and ``GET /metrics`` (Prometheus)."""
+    router = APIRouter()
+    scraped = [outbox_backlog(service, runtime.db), *collectors]
+
+    @router.get(
+        "/readyz",
+        tags=["operations"],
+        responses={503: {"description": "A dependency is unavailable; the body says which"}},
+    )
+    async def readyz() -> JSONResponse:
+        """Whether the database and the broker answer right now."""
+        checks = await runtime.readiness()
+        ready = all(state == "ok" for state in checks.values())
+        body = {"status": "ready" if ready else "unavailable", "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @router.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {}}, "description": "Prometheus exposition"}},
+    )
+    async def metrics() -> Response:
+        """Counters, histograms and gauges in the Prometheus text format."""
+        return Response(await render(scraped), media_type=CONTENT_TYPE)
+
+    return router
+
+
+def build_api(
+    service: str,
+    runtime: ServiceRuntime,
+    *routers: APIRouter,
+    collectors: Sequence[ScrapeCollector] = (),
+) -> FastAPI:
+    """A FastAPI app whose lifespan runs ``runtime``, with the common error body, health,
+    readiness and metrics; ``collectors`` add service-specific scrape-time metrics."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -34,7 +76,9 @@ def build_api(service: str, runtime: ServiceRuntime, *routers: APIRouter) -> Fas
 
     api = FastAPI(title=f"Adieu {service}", version="1", lifespan=lifespan)
     install_error_handlers(api)
+    api.add_middleware(ObservabilityMiddleware, service=service)
     api.include_router(health_router())
+    api.include_router(operations_router(service, runtime, collectors))
     for router in routers:
         api.include_router(router)
     return api
