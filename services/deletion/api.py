@@ -1,4 +1,4 @@
-"""Deletion's HTTP routes: parse, authorise, call a handler, map errors.
+"""Deletion's HTTP routes for the person: parse, authorise, call a handler, map errors.
 
 No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
 """
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from services.deletion import handlers
-from services.deletion.consequences import consequences
+from services.deletion.consequences import Operator
 from services.deletion.domain import (
     CodeExpired,
     CodeRejected,
@@ -18,13 +18,15 @@ from services.deletion.domain import (
     InvalidState,
     Progress,
     ReauthenticationRequired,
+    ResendCooldown,
+    ResendRefused,
     WrongCode,
 )
 from shared.events import Channel
 from shared.http import ApiError, correlation_id, error_responses
 from shared.tokens import AccessClaims
 
-__all__ = ["build_router"]
+__all__ = ["RequestId", "build_router", "invalid_state", "not_found"]
 
 
 def _ticked(value: bool) -> bool:
@@ -45,11 +47,14 @@ class LostItem(BaseModel):
 
 class ConsequencesOut(BaseModel):
     lang: Literal["nb", "en"]
+    shop_name: str
     title: str
     intro: str
     lost: list[LostItem]
+    linked_services: list[str]
     identifiers: str
     alternative: str
+    notification_settings_url: str
 
 
 class DeletionRequestIn(BaseModel):
@@ -68,6 +73,10 @@ class RequestCreated(BaseModel):
 class RequestView(BaseModel):
     request_id: str
     status: str
+    code_delivery_failed: bool
+    expires_at: datetime | None = Field(
+        default=None, description="When the request lapses if left unfinished"
+    )
     purge_deadline: datetime | None = None
     participants: dict[str, Progress] | None = None
 
@@ -78,15 +87,36 @@ class CodeIn(BaseModel):
     code: str = Field(min_length=1, max_length=32)
 
 
+class ResendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel | None = Field(default=None, description="Switch e-mail ↔ SMS")
+
+
+class Resent(BaseModel):
+    channel: Channel
+
+
 class Scheduled(BaseModel):
     status: Literal["scheduled"] = "scheduled"
     purge_deadline: datetime
 
 
-def build_router(deps: handlers.Deps, claims: object, shop_name: str) -> APIRouter:
-    """Deletion's routes; ``claims`` is the bearer-token dependency."""
+class Cancelled(BaseModel):
+    status: Literal["cancelled"] = "cancelled"
+
+
+def build_router(
+    deps: handlers.Deps, claims: object, operator: Operator, owner_claims: object | None = None
+) -> APIRouter:
+    """The person's routes; ``claims`` is the bearer-token dependency.
+
+    ``owner_claims`` (default ``claims``) guards only the status read, so a revoked session can
+    still watch its request become purged.
+    """
     router = APIRouter()
     Claims = Annotated[AccessClaims, Depends(claims)]  # noqa: N806  # a type alias, named like one
+    Owner = Annotated[AccessClaims, Depends(owner_claims or claims)]  # noqa: N806
 
     @router.get(
         "/v1/deletion/consequences",
@@ -95,14 +125,17 @@ def build_router(deps: handlers.Deps, claims: object, shop_name: str) -> APIRout
     )
     async def get_consequences(lang: Literal["nb", "en"] = Query("nb")) -> ConsequencesOut:
         """What deleting the account means, to show before the person decides."""
-        text = consequences(lang, shop_name)
+        text = operator.render(lang)
         return ConsequencesOut(
             lang=text.lang,
+            shop_name=text.shop_name,
             title=text.title,
             intro=text.intro,
             lost=[LostItem(id=key, text=line) for key, line in text.lost],
+            linked_services=list(text.linked_services),
             identifiers=text.identifiers,
             alternative=text.alternative,
+            notification_settings_url=text.notification_settings_url,
         )
 
     @router.post(
@@ -140,14 +173,14 @@ def build_router(deps: handlers.Deps, claims: object, shop_name: str) -> APIRout
         response_model_exclude_none=True,
         responses=error_responses(401, 404, 422),
     )
-    async def get_request(request_id: RequestId, who: Claims) -> RequestView:
+    async def get_request(request_id: RequestId, who: Owner) -> RequestView:
         """The state of one's own deletion request, also after the purge."""
         try:
             found = await handlers.get_request(
                 deps, account_id=who.account_id, request_id=request_id
             )
         except handlers.RequestNotFound:
-            raise _not_found() from None
+            raise not_found() from None
         return _view(found)
 
     @router.post(
@@ -163,28 +196,78 @@ def build_router(deps: handlers.Deps, claims: object, shop_name: str) -> APIRout
                 deps, account_id=who.account_id, request_id=request_id, code=body.code
             )
         except handlers.RequestNotFound:
-            raise _not_found() from None
-        except (InvalidState, CodeRejected) as exc:
+            raise not_found() from None
+        except InvalidState as exc:
+            raise invalid_state(exc, "The request does not await a code.") from None
+        except CodeRejected as exc:
             raise _refused(exc) from None
         return Scheduled(purge_deadline=deadline)
+
+    @router.post(
+        "/v1/deletion-requests/{request_id}/resend-code",
+        status_code=202,
+        response_model=Resent,
+        responses=error_responses(401, 404, 409, 422, 429),
+    )
+    async def resend(request_id: RequestId, who: Claims, body: ResendIn | None = None) -> Resent:
+        """Send a new code, optionally by the other channel; the previous code stops working."""
+        try:
+            request = await handlers.resend_code(
+                deps,
+                account_id=who.account_id,
+                request_id=request_id,
+                channel=body.channel if body else None,
+            )
+        except handlers.RequestNotFound:
+            raise not_found() from None
+        except InvalidState as exc:
+            raise invalid_state(exc, "The request does not await a code.") from None
+        except ResendRefused as exc:
+            raise _resend_refused(exc) from None
+        return Resent(channel=request.channel)
+
+    @router.post(
+        "/v1/deletion-requests/{request_id}/cancel",
+        response_model=Cancelled,
+        responses=error_responses(401, 404, 409, 422),
+    )
+    async def cancel(request_id: RequestId, who: Claims) -> Cancelled:
+        """Withdraw the request before it is scheduled; the account stays as it is."""
+        try:
+            await handlers.cancel_request(deps, account_id=who.account_id, request_id=request_id)
+        except handlers.RequestNotFound:
+            raise not_found() from None
+        except InvalidState as exc:
+            raise invalid_state(exc, "Only a request not yet scheduled can be cancelled.") from None
+        return Cancelled()
 
     return router
 
 
 def _view(request: DeletionRequest) -> RequestView:
+    lapses = request.status.value in ("awaiting_survey", "awaiting_code")
     return RequestView(
         request_id=request.request_id,
         status=request.status.value,
+        code_delivery_failed=request.code_delivery_failed,
+        expires_at=request.expires_at if lapses else None,
         purge_deadline=request.purge_deadline,
         participants=request.progress() or None,
     )
 
 
-def _refused(exc: InvalidState | CodeRejected) -> ApiError:
-    """The answer to a code that was not accepted, or to a request not awaiting one."""
-    if isinstance(exc, InvalidState):
-        detail = "The request does not await a code."
-        return ApiError(409, "invalid_state", detail, current_status=exc.current.value)
+def invalid_state(exc: InvalidState, detail: str) -> ApiError:
+    """409 ``invalid_state`` naming the request's current status."""
+    return ApiError(409, "invalid_state", detail, current_status=exc.current.value)
+
+
+def not_found() -> ApiError:
+    """404 ``request_not_found``: no such request, or someone else's."""
+    return ApiError(404, "request_not_found", "No such deletion request.")
+
+
+def _refused(exc: CodeRejected) -> ApiError:
+    """The answer to a code that was not accepted."""
     if isinstance(exc, WrongCode):
         detail = "The code is not right."
         return ApiError(400, "invalid_code", detail, attempts_left=exc.attempts_left)
@@ -193,8 +276,16 @@ def _refused(exc: InvalidState | CodeRejected) -> ApiError:
     return ApiError(429, "too_many_attempts", "Too many wrong codes; this code no longer works.")
 
 
-def _not_found() -> ApiError:
-    return ApiError(404, "request_not_found", "No such deletion request.")
+def _resend_refused(exc: ResendRefused) -> ApiError:
+    if isinstance(exc, ResendCooldown):
+        return ApiError(
+            429,
+            "resend_cooldown",
+            "A new code was sent a moment ago; wait before asking again.",
+            retry_after=exc.retry_after,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    return ApiError(429, "too_many_codes", "No more codes can be sent for this request.")
 
 
 def _reauthenticate(max_age: int) -> ApiError:

@@ -1,5 +1,5 @@
-"""Wiring: builds deletion's database, Faust app, agents, purge timer and HTTP API.
-Connects nothing."""
+"""Wiring: builds deletion's database, Faust app, agents, timer, receipts and HTTP API.
+Connects nothing (the receipt key file is read, or made on first start)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,23 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from services.deletion import agents, handlers
+from services.deletion import agents, handlers, purge
+from services.deletion.admin_api import build_admin_router, build_receipt_router
 from services.deletion.api import build_router
 from services.deletion.config import Settings
+from services.deletion.consequences import Operator
+from services.deletion.database import DeletionDatabase
 from services.deletion.domain import CodePolicy
-from services.deletion.store import SCHEMA
+from services.deletion.lease import Lease, LeasedRelay
+from services.deletion.metrics import deletion_collector
+from services.deletion.receipts import ReceiptSigner, load_or_create_key
 from shared.clock import Clock, SystemClock
 from shared.codes import CodeGenerator, CodeHasher, random_code
 from shared.crypto import FieldCipher
-from shared.db import Database
-from shared.faust_app import create_faust_app
+from shared.faust_app import FaustPublisher, create_faust_app
 from shared.http import bearer_dependency
 from shared.periodic import Periodic
+from shared.revocation import Revocations
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
 from shared.tokens import TokenVerifier
@@ -33,6 +38,7 @@ class Service:
     api: FastAPI
     runtime: ServiceRuntime
     deps: handlers.Deps
+    lease: Lease
 
 
 def bootstrap(
@@ -41,7 +47,12 @@ def bootstrap(
     """Assemble the deletion service; ``clock`` and ``new_code`` default to the real ones."""
     clock = clock or SystemClock()
     platform = settings.platform
-    db = Database(settings.database_path("deletion"), SCHEMA)
+    db = DeletionDatabase(settings.database_path("deletion"))
+    revocations = Revocations(db, clock, platform.token_max_lifetime_seconds)
+    signing_key = load_or_create_key(
+        settings.secret_or_none("receipt_signing_key"), settings.data_dir / "deletion"
+    )
+    signer = ReceiptSigner(signing_key)
     deps = handlers.Deps(
         db=db,
         clock=clock,
@@ -51,20 +62,53 @@ def bootstrap(
         cipher=FieldCipher(platform.notification_key_bytes()),
         account_key=settings.hmac_key_bytes(),
         new_code=new_code or random_code,
+        signer=signer,
     )
     faust_app = create_faust_app("deletion", platform, settings.data_dir)
-    agents.register_agents(faust_app, deps, platform.consumer_max_attempts)
+    agents.register_agents(faust_app, deps, platform.consumer_max_attempts, revocations)
+    lease = Lease(db, clock, "deletion-leader", settings.lease_seconds)
 
-    async def purge_timer() -> int:
-        return await handlers.fire_due_purges(deps)
+    async def timer() -> purge.TimerRun | None:
+        # Only the leading process runs the timer; the state transitions guard it anyway.
+        return await purge.run_timer(deps) if await lease.held() else None
 
-    timer = Periodic("deletion-purge-timer", settings.scan_interval_seconds, purge_timer)
-    runtime = ServiceRuntime(platform, db, faust_app, periodic=[timer])
+    async def prune_audit() -> int:
+        return await purge.prune_audit(deps)
+
+    runtime = ServiceRuntime(
+        platform,
+        db,
+        faust_app,
+        periodic=[
+            Periodic("deletion-timer", settings.scan_interval_seconds, timer),
+            Periodic("deletion-revocation-prune", 3600, revocations.prune),
+            Periodic("deletion-audit-prune", 3600, prune_audit),
+        ],
+    )
+    # The relay publishes only in the leading process (see services.deletion.lease).
+    runtime.relay = LeasedRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds, lease)
     verifier = TokenVerifier(platform.token_public_key, clock)
+    # Revoked sessions may not act, but the owner may still watch the request become purged.
+    claims = bearer_dependency(verifier, revocations.is_revoked)
+    owner = bearer_dependency(verifier)
+    routers = [
+        build_router(deps, claims, _operator(settings), owner),
+        build_receipt_router(deps, signer, owner),
+    ]
+    admin_token = settings.secret_or_none("admin_token")
+    if admin_token is not None:
+        routers.append(build_admin_router(deps, admin_token))
+    api = build_api("deletion", runtime, *routers, collectors=[deletion_collector(db)])
+    return Service(api=api, runtime=runtime, deps=deps, lease=lease)
 
-    router = build_router(deps, bearer_dependency(verifier), settings.shop_name)
-    api = build_api("deletion", runtime, router)
-    return Service(api=api, runtime=runtime, deps=deps)
+
+def _operator(settings: Settings) -> Operator:
+    return Operator(
+        shop_name=settings.shop_name,
+        categories=settings.data_categories,
+        linked_services=settings.linked_services,
+        notification_settings_url=settings.notification_settings_url,
+    )
 
 
 def _policy(settings: Settings) -> handlers.Policy:
@@ -74,6 +118,14 @@ def _policy(settings: Settings) -> handlers.Policy:
         participants=settings.participants,
         reauth_max_age_seconds=settings.reauth_max_age_seconds,
         code=CodePolicy(
-            ttl_seconds=settings.code_ttl_seconds, max_attempts=settings.code_max_attempts
+            ttl_seconds=settings.code_ttl_seconds,
+            max_attempts=settings.code_max_attempts,
+            resend_cooldown_seconds=settings.code_resend_cooldown_seconds,
+            max_codes=settings.code_max_per_request,
         ),
+        request_ttl_seconds=settings.request_ttl_seconds,
+        purge_lead_seconds=settings.purge_lead_seconds,
+        participant_timeout_seconds=settings.participant_timeout_seconds,
+        participant_max_asks=settings.participant_max_asks,
+        audit_retention_days=settings.audit_retention_days,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Consequences", "Lang", "consequences"]
+__all__ = ["CATEGORIES", "KNOWN_CATEGORIES", "Consequences", "Lang", "Operator", "consequences"]
 
 Lang = Literal["nb", "en"]
 
@@ -42,7 +42,17 @@ _LOST: dict[str, dict[Lang, str]] = {
         "nb": "Tilgang til tjenester du logger inn på med denne kontoen",
         "en": "Access to services you sign in to with this account",
     },
+    "addresses": {"nb": "Lagrede leveringsadresser", "en": "Saved delivery addresses"},
+    "payment_methods": {"nb": "Lagrede betalingskort", "en": "Saved payment cards"},
+    "subscriptions": {
+        "nb": "Abonnementer og faste leveranser",
+        "en": "Subscriptions and repeat deliveries",
+    },
 }
+
+# Every category an operator may list (DELETION_DATA_CATEGORIES), and the default list.
+KNOWN_CATEGORIES = tuple(_LOST)
+CATEGORIES = ("personal_data", "history", "benefits", "wishlists", "reviews", "linked_services")
 
 _IDENTIFIERS: dict[Lang, str] = {
     "nb": (
@@ -73,15 +83,56 @@ class Consequences:
     lost: tuple[tuple[str, str], ...]
     identifiers: str
     alternative: str
+    shop_name: str = ""
+    linked_services: tuple[str, ...] = ()
+    notification_settings_url: str = ""
 
 
-def consequences(lang: Lang, shop_name: str) -> Consequences:
-    """The consequences of deletion in ``lang``, naming the shop as ``shop_name``."""
+def consequences(
+    lang: Lang,
+    shop_name: str,
+    categories: tuple[str, ...] = CATEGORIES,
+    linked_services: tuple[str, ...] = (),
+    notification_settings_url: str = "/settings/notifications",
+) -> Consequences:
+    """The consequences of deletion in ``lang``, as the operator configured them.
+
+    ``linked_services`` are names (the same in every language), added to that line.
+    """
+    lost = []
+    for key in categories:
+        line = _LOST[key][lang]
+        if key == "linked_services" and linked_services:
+            line = f"{line}: {', '.join(linked_services)}"
+        lost.append((key, line))
     return Consequences(
         lang=lang,
         title=_TITLE[lang],
         intro=_INTRO[lang].format(shop=shop_name),
-        lost=tuple((key, text[lang]) for key, text in _LOST.items()),
+        lost=tuple(lost),
         identifiers=_IDENTIFIERS[lang],
         alternative=_TAKE_A_BREAK[lang],
+        shop_name=shop_name,
+        linked_services=linked_services,
+        notification_settings_url=notification_settings_url,
     )
+
+
+@dataclass(frozen=True)
+class Operator:
+    """What the operator configured for the consequences page."""
+
+    shop_name: str
+    categories: tuple[str, ...] = CATEGORIES
+    linked_services: tuple[str, ...] = ()
+    notification_settings_url: str = "/settings/notifications"
+
+    def render(self, lang: Lang) -> Consequences:
+        """The page in ``lang``."""
+        return consequences(
+            lang,
+            self.shop_name,
+            self.categories,
+            self.linked_services,
+            self.notification_settings_url,
+        )

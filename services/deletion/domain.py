@@ -1,9 +1,10 @@
-"""The deletion request: its state machine, the confirmation-code rules and the purge
-bookkeeping. No I/O; time is passed in.
+"""The deletion request: its state machine and the purge bookkeeping. No I/O; time is passed in.
 
 A request moves awaiting_survey → awaiting_code → scheduled → purging → purged (it starts at
-awaiting_code when no survey is required). Each step is a method returning a new, frozen
-request; a step from the wrong state raises :class:`InvalidState`.
+awaiting_code when no survey is required). Before it is scheduled it may be cancelled by its
+owner, or lapse (expired) when abandoned past its ``expires_at``; both leave the account as it
+was. Each step is a method returning a new, frozen request; a step from the wrong state raises
+:class:`InvalidState`. The code rules live in :mod:`services.deletion.code_rules`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,25 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from services.deletion.code_rules import (
+    CodeCheck,
+    CodeExpired,
+    CodePolicy,
+    CodeRejected,
+    ResendCooldown,
+    ResendRefused,
+    TooManyAttempts,
+    TooManyCodes,
+    Verdict,
+    WrongCode,
+    check_code,
+    check_resend,
+)
 from shared.events import Channel
 
 __all__ = [
+    "ALLOWED",
+    "OPEN_STATES",
     "CodeCheck",
     "CodeExpired",
     "CodePolicy",
@@ -24,12 +41,17 @@ __all__ = [
     "InvalidState",
     "Progress",
     "ReauthenticationRequired",
+    "ResendCooldown",
+    "ResendRefused",
     "Status",
     "TooManyAttempts",
+    "TooManyCodes",
     "UnknownParticipant",
     "Verdict",
     "WrongCode",
     "check_code",
+    "next_ask_at",
+    "purge_start",
     "require_recent_authentication",
     "transition",
 ]
@@ -43,16 +65,21 @@ class Status(StrEnum):
     SCHEDULED = "scheduled"
     PURGING = "purging"
     PURGED = "purged"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
 
 
 Progress = Literal["pending", "completed"]
 
-_NEXT: dict[Status, Status] = {
-    Status.AWAITING_SURVEY: Status.AWAITING_CODE,
-    Status.AWAITING_CODE: Status.SCHEDULED,
-    Status.SCHEDULED: Status.PURGING,
-    Status.PURGING: Status.PURGED,
+# Every allowed move; anything else is an InvalidState (409 invalid_state at the API).
+ALLOWED: dict[Status, frozenset[Status]] = {
+    Status.AWAITING_SURVEY: frozenset({Status.AWAITING_CODE, Status.EXPIRED, Status.CANCELLED}),
+    Status.AWAITING_CODE: frozenset({Status.SCHEDULED, Status.EXPIRED, Status.CANCELLED}),
+    Status.SCHEDULED: frozenset({Status.PURGING}),
+    Status.PURGING: frozenset({Status.PURGED}),
 }
+# States in which the person may still walk away (cancel) or the request may lapse.
+OPEN_STATES = frozenset({Status.AWAITING_SURVEY, Status.AWAITING_CODE})
 
 
 class InvalidState(Exception):
@@ -72,29 +99,9 @@ class UnknownParticipant(Exception):
     """A purge confirmation came from a service the purge did not ask."""
 
 
-class CodeRejected(Exception):
-    """A typed confirmation code was not accepted."""
-
-
-class WrongCode(CodeRejected):
-    """The code does not match; ``attempts_left`` more tries remain."""
-
-    def __init__(self, attempts_left: int) -> None:
-        super().__init__("the code does not match")
-        self.attempts_left = attempts_left
-
-
-class CodeExpired(CodeRejected):
-    """The code's validity ended."""
-
-
-class TooManyAttempts(CodeRejected):
-    """Too many wrong tries; the code is burnt."""
-
-
 def transition(current: Status, target: Status) -> Status:
     """Return ``target`` if a request in ``current`` may move there, else raise InvalidState."""
-    if _NEXT.get(current) != target:
+    if target not in ALLOWED.get(current, frozenset()):
         raise InvalidState(current, target)
     return target
 
@@ -105,69 +112,19 @@ def require_recent_authentication(authenticated_at: datetime, now: datetime, max
         raise ReauthenticationRequired
 
 
-# --- confirmation codes ---------------------------------------------------------------------
+def purge_start(deadline: datetime, grace: timedelta, lead: timedelta) -> datetime:
+    """When the purge starts: ``lead`` before the deadline, so it ends in time.
 
-
-class Verdict(StrEnum):
-    """The outcome of one try at a code."""
-
-    ACCEPTED = "accepted"
-    WRONG = "wrong"
-    EXPIRED = "expired"
-    EXHAUSTED = "exhausted"
-
-
-@dataclass(frozen=True)
-class CodePolicy:
-    """How long a code lives and how many wrong tries burn it."""
-
-    ttl_seconds: int
-    max_attempts: int
-
-    def expires_at(self, issued_at: datetime) -> datetime:
-        """When a code issued at ``issued_at`` stops being valid."""
-        return issued_at + timedelta(seconds=self.ttl_seconds)
-
-
-@dataclass(frozen=True)
-class CodeCheck:
-    """One try's verdict and the wrong-try count to keep afterwards."""
-
-    verdict: Verdict
-    attempts: int
-    attempts_left: int
-
-    def error(self) -> CodeRejected | None:
-        """The error to answer with, or None when the code was accepted."""
-        if self.verdict is Verdict.WRONG:
-            return WrongCode(self.attempts_left)
-        if self.verdict is Verdict.EXPIRED:
-            return CodeExpired("the code has expired")
-        if self.verdict is Verdict.EXHAUSTED:
-            return TooManyAttempts("too many wrong codes")
-        return None
-
-
-def check_code(
-    *, issued_at: datetime, attempts: int, matches: bool, now: datetime, policy: CodePolicy
-) -> CodeCheck:
-    """Judge one try. A burnt code stays burnt; an expired one is not counted as a try.
-
-    The try that uses up the last attempt answers EXHAUSTED at once, so the person learns
-    that the code is gone instead of being invited to type it again.
+    The lead is capped at a tenth of the grace period: a short grace (a demo, a test) keeps
+    almost all of its window, instead of purging the moment the code is confirmed.
     """
-    left = max(0, policy.max_attempts - attempts)
-    if left == 0:
-        return CodeCheck(Verdict.EXHAUSTED, attempts, 0)
-    if now >= policy.expires_at(issued_at):
-        return CodeCheck(Verdict.EXPIRED, attempts, left)
-    if matches:
-        return CodeCheck(Verdict.ACCEPTED, attempts, left)
-    left -= 1
-    return CodeCheck(Verdict.WRONG if left else Verdict.EXHAUSTED, attempts + 1, left)
+    capped = min(lead, grace // 10)
+    return deadline - capped
 
 
-# --- the request ----------------------------------------------------------------------------
+def next_ask_at(asked_at: datetime, asks: int, timeout: timedelta) -> datetime:
+    """When a silent participant is asked again: the timeout, doubled after every ask."""
+    return asked_at + timeout * (1 << max(0, asks - 1))
 
 
 @dataclass(frozen=True)
@@ -180,12 +137,19 @@ class DeletionRequest:
     channel: Channel
     correlation_id: str
     created_at: datetime
+    expires_at: datetime | None = None
     code_hash: str | None = None
     code_issued_at: datetime | None = None
     code_attempts: int = 0
+    codes_sent: int = 0
+    code_notification_id: str | None = None
+    code_delivery_failed: bool = False
+    confirmed_at: datetime | None = None
     purge_deadline: datetime | None = None
+    purge_at: datetime | None = None
     participants: tuple[str, ...] = ()
     completed: frozenset[str] = frozenset()
+    overdue: bool = False
 
     @classmethod
     def open(
@@ -197,23 +161,61 @@ class DeletionRequest:
         correlation_id: str,
         now: datetime,
         survey_required: bool,
+        ttl: timedelta = timedelta(days=1),
     ) -> DeletionRequest:
         """A new request; without a survey it waits for its code straight away."""
         status = Status.AWAITING_SURVEY if survey_required else Status.AWAITING_CODE
-        return cls(request_id, account_id, status, channel, correlation_id, now)
+        return cls(
+            request_id, account_id, status, channel, correlation_id, now, expires_at=now + ttl
+        )
 
     def survey_submitted(self) -> DeletionRequest:
         """The survey is answered; a code comes next."""
         return replace(self, status=transition(self.status, Status.AWAITING_CODE))
 
-    def issue_code(self, code_hash: str, now: datetime) -> DeletionRequest:
+    def issue_code(
+        self,
+        code_hash: str,
+        now: datetime,
+        notification_id: str | None = None,
+        channel: Channel | None = None,
+    ) -> DeletionRequest:
         """Attach a fresh code (kept only as its hash) with a fresh count of tries."""
         if self.status is not Status.AWAITING_CODE:
             raise InvalidState(self.status, Status.AWAITING_CODE)
-        return replace(self, code_hash=code_hash, code_issued_at=now, code_attempts=0)
+        return replace(
+            self,
+            code_hash=code_hash,
+            code_issued_at=now,
+            code_attempts=0,
+            codes_sent=self.codes_sent + 1,
+            code_notification_id=notification_id,
+            code_delivery_failed=False,
+            channel=channel or self.channel,
+        )
+
+    def check_resend(self, now: datetime, policy: CodePolicy) -> None:
+        """Raise InvalidState or a ResendRefused unless a new code may be sent now."""
+        if self.status is not Status.AWAITING_CODE:
+            raise InvalidState(self.status, Status.AWAITING_CODE)
+        check_resend(
+            last_issued_at=self.code_issued_at, codes_sent=self.codes_sent, now=now, policy=policy
+        )
+
+    def delivery_failed(self, notification_id: str) -> DeletionRequest:
+        """The notifier could not deliver the current code; older codes' failures are moot."""
+        if self.status is not Status.AWAITING_CODE or notification_id != self.code_notification_id:
+            return self
+        return replace(self, code_delivery_failed=True)
 
     def confirm(
-        self, *, matches: bool, now: datetime, policy: CodePolicy, grace: timedelta
+        self,
+        *,
+        matches: bool,
+        now: datetime,
+        policy: CodePolicy,
+        grace: timedelta,
+        lead: timedelta = timedelta(0),
     ) -> tuple[DeletionRequest, CodeCheck]:
         """Try a code; when accepted the purge is scheduled and the code is spent."""
         target = transition(self.status, Status.SCHEDULED)
@@ -228,21 +230,36 @@ class DeletionRequest:
         )
         if check.verdict is not Verdict.ACCEPTED:
             return replace(self, code_attempts=check.attempts), check
+        deadline = now + grace
         scheduled = replace(
-            self, status=target, code_hash=None, code_issued_at=None, purge_deadline=now + grace
+            self,
+            status=target,
+            code_hash=None,
+            code_issued_at=None,
+            confirmed_at=now,
+            purge_deadline=deadline,
+            purge_at=purge_start(deadline, grace, lead),
         )
         return scheduled, check
 
+    def cancel(self) -> DeletionRequest:
+        """The owner walks away before the purge is scheduled; any code is dropped."""
+        return replace(self, status=transition(self.status, Status.CANCELLED), code_hash=None)
+
+    def expire(self, now: datetime) -> DeletionRequest:
+        """The request was abandoned past its ``expires_at``: it lapses, the account stays."""
+        target = transition(self.status, Status.EXPIRED)
+        if self.expires_at is None or now < self.expires_at:
+            raise InvalidState(self.status, target)
+        return replace(self, status=target, code_hash=None)
+
     def is_due(self, now: datetime) -> bool:
-        """Whether the grace period is over and the purge should start."""
-        return (
-            self.status is Status.SCHEDULED
-            and self.purge_deadline is not None
-            and self.purge_deadline <= now
-        )
+        """Whether the purge should start (``purge_at``, a lead before the deadline)."""
+        start = self.purge_at or self.purge_deadline
+        return self.status is Status.SCHEDULED and start is not None and start <= now
 
     def start_purge(self, now: datetime, participants: tuple[str, ...]) -> DeletionRequest:
-        """Ask ``participants`` to erase the account; only once the deadline has passed."""
+        """Ask ``participants`` to erase the account; only once the purge is due."""
         target = transition(self.status, Status.PURGING)
         if not self.is_due(now) or not participants:
             raise InvalidState(self.status, target)
@@ -260,10 +277,14 @@ class DeletionRequest:
         if participant in self.completed:
             return self
         completed = self.completed | {participant}
-        status: Status = self.status
         if completed >= set(self.participants):
             status = transition(self.status, Status.PURGED)
-        return replace(self, completed=completed, status=status)
+            return replace(self, completed=completed, status=status, overdue=False)
+        return replace(self, completed=completed)
+
+    def pending(self) -> tuple[str, ...]:
+        """The participants that have not answered yet."""
+        return tuple(name for name in self.participants if name not in self.completed)
 
     def progress(self) -> dict[str, Progress]:
         """Each asked participant's answer so far: ``pending`` or ``completed``."""

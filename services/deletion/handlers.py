@@ -1,8 +1,9 @@
-"""Deletion's use cases, as plain async functions with their dependencies passed in.
+"""Deletion's use cases for the person: request, survey, codes, confirm, cancel, read.
 
-Every state change is written in the same transaction as the events it causes (the outbox),
-so a crash leaves either both or neither. Events of one request share the correlation id of
-the HTTP call that opened it.
+Every state change is written in the same transaction as the events it causes (the outbox)
+and its audit record, so a crash leaves either all or none. Events of one request share the
+correlation id of the HTTP call that opened it. The purge's use cases are in
+:mod:`services.deletion.purge`.
 """
 
 from __future__ import annotations
@@ -14,31 +15,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.deletion import store
+from services.deletion import purge_store, store
 from services.deletion.domain import (
     CodePolicy,
     DeletionRequest,
     InvalidState,
     Status,
-    UnknownParticipant,
     Verdict,
     require_recent_authentication,
 )
+from services.deletion.receipts import ReceiptSigner
 from shared.clock import Clock
 from shared.codes import CodeGenerator, CodeHasher
 from shared.consumer import RejectEvent
 from shared.crypto import FieldCipher, keyed_hash
 from shared.db import Database, Transaction
 from shared.events import (
-    AccountPurged,
     Channel,
     CodeDeliveryRequested,
     CodeVerified,
-    DeletionCompleted,
     DeletionRequested,
     Event,
     NoticeRequested,
-    PurgeCompleted,
+    NotificationFailed,
     SurveySubmitted,
     new_event,
 )
@@ -52,11 +51,17 @@ __all__ = [
     "Policy",
     "RequestExists",
     "RequestNotFound",
+    "account_hash",
+    "cancel_request",
+    "code_delivery_failed",
     "confirm_code",
-    "fire_due_purges",
     "get_request",
-    "record_purge_completion",
+    "load_for_event",
+    "notify",
+    "publish",
     "request_deletion",
+    "resend_code",
+    "save",
     "submit_survey",
 ]
 
@@ -64,15 +69,13 @@ log = logging.getLogger(__name__)
 
 CODE_PURPOSE = "deletion-code"
 ACCOUNT_HASH_PURPOSE = "account"
-# Requests started per timer run; any more are due on the next run.
-_SCAN_BATCH = 100
 
 
 class RequestExists(Exception):
-    """The account already has an open deletion request."""
+    """The account already has a deletion request in progress."""
 
     def __init__(self, request_id: str) -> None:
-        super().__init__("the account already has an open deletion request")
+        super().__init__("the account already has a deletion request in progress")
         self.request_id = request_id
 
 
@@ -89,6 +92,11 @@ class Policy:
     participants: tuple[str, ...]
     reauth_max_age_seconds: int
     code: CodePolicy
+    request_ttl_seconds: int = 86400
+    purge_lead_seconds: int = 0
+    participant_timeout_seconds: float = 60.0
+    participant_max_asks: int = 6
+    audit_retention_days: int = 731
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,7 @@ class Deps:
     cipher: FieldCipher
     account_key: bytes
     new_code: CodeGenerator
+    signer: ReceiptSigner | None = None
 
 
 async def request_deletion(
@@ -123,16 +132,16 @@ async def request_deletion(
         correlation_id=correlation_id,
         now=now,
         survey_required=deps.policy.survey_required,
+        ttl=timedelta(seconds=deps.policy.request_ttl_seconds),
     )
     async with deps.db.transaction() as tx:
         existing = await store.open_request_of(tx, account_id)
         if existing is not None:
             raise RequestExists(existing)
         await store.insert(tx, request, now)
+        await _audit(deps, tx, request, None)
         survey = deps.policy.survey_required
-        await _publish(
-            deps, tx, request, DeletionRequested, channel=channel, survey_required=survey
-        )
+        await publish(deps, tx, request, DeletionRequested, channel=channel, survey_required=survey)
         if request.status is Status.AWAITING_CODE:
             request = await _send_code(deps, tx, request)
     log.info("deletion requested", extra={"request_id": request.request_id})
@@ -141,13 +150,40 @@ async def request_deletion(
 
 async def submit_survey(deps: Deps, tx: Transaction, event: SurveySubmitted) -> None:
     """The survey was answered: move on to the code and send it."""
-    request = await _load_for_event(deps, tx, event.payload.request_id, event.account_id)
+    before = await load_for_event(deps, tx, event.payload.request_id, event.account_id)
     try:
-        request = request.survey_submitted()
+        request = before.survey_submitted()
     except InvalidState as exc:
         raise RejectEvent(str(exc)) from None
-    await store.save(tx, request, deps.clock.now())
+    await save(deps, tx, before, request)
     await _send_code(deps, tx, request)
+
+
+async def resend_code(
+    deps: Deps, *, account_id: str, request_id: str, channel: Channel | None
+) -> DeletionRequest:
+    """Send a new code (to ``channel`` if given); the old one stops working.
+
+    Raises InvalidState, ResendCooldown or TooManyCodes when a new code may not go out now.
+    """
+    async with deps.db.transaction() as tx:
+        request = await _load_owned(deps, tx, request_id, account_id)
+        request.check_resend(deps.clock.now(), deps.policy.code)
+        request = await _send_code(deps, tx, request, channel)
+    log.info("code sent again", extra={"request_id": request_id})
+    return request
+
+
+async def code_delivery_failed(deps: Deps, tx: Transaction, event: NotificationFailed) -> None:
+    """The notifier could not deliver a code: flag its request, if it is one of ours."""
+    notification_id = event.payload.notification_id
+    before = await store.load_by_code_notification(tx, notification_id)
+    if before is None or before.account_id != event.account_id:
+        return  # another service's message (a password reset, a notice): not ours
+    request = before.delivery_failed(notification_id)
+    if request != before:
+        await save(deps, tx, before, request)
+        log.warning("code delivery failed", extra={"request_id": request.request_id})
 
 
 async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: str) -> datetime:
@@ -157,20 +193,21 @@ async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: st
     """
     now = deps.clock.now()
     async with deps.db.transaction() as tx:
-        request = await _load_owned(deps, tx, request_id, account_id)
-        stored = request.code_hash
+        before = await _load_owned(deps, tx, request_id, account_id)
+        stored = before.code_hash
         matches = stored is not None and deps.hasher.matches(request_id, code, stored)
-        request, check = request.confirm(
+        request, check = before.confirm(
             matches=matches,
             now=now,
             policy=deps.policy.code,
             grace=timedelta(seconds=deps.policy.grace_seconds),
+            lead=timedelta(seconds=deps.policy.purge_lead_seconds),
         )
-        await store.save(tx, request, now)
+        await save(deps, tx, before, request)
         if check.verdict is Verdict.ACCEPTED:
             deadline = request.purge_deadline
-            await _publish(deps, tx, request, CodeVerified, purge_deadline=deadline)
-            await _notify(
+            await publish(deps, tx, request, CodeVerified, purge_deadline=deadline)
+            await notify(
                 deps, tx, request, NoticeRequested, notice="deletion_scheduled", deadline=deadline
             )
     error = check.error()
@@ -181,6 +218,16 @@ async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: st
     return request.purge_deadline
 
 
+async def cancel_request(deps: Deps, *, account_id: str, request_id: str) -> DeletionRequest:
+    """The owner withdraws a request that is not scheduled yet; the account stays."""
+    async with deps.db.transaction() as tx:
+        before = await _load_owned(deps, tx, request_id, account_id)
+        request = before.cancel()
+        await save(deps, tx, before, request)
+    log.info("deletion request cancelled", extra={"request_id": request_id})
+    return request
+
+
 async def get_request(deps: Deps, *, account_id: str, request_id: str) -> DeletionRequest:
     """The account's own request (also after the purge), else RequestNotFound."""
     request = await store.find_owned(deps.db, request_id, _account_keys(deps, account_id))
@@ -189,68 +236,19 @@ async def get_request(deps: Deps, *, account_id: str, request_id: str) -> Deleti
     return request
 
 
-async def fire_due_purges(deps: Deps) -> int:
-    """Start the purge of every request whose grace period is over; return how many.
-
-    Each request moves to purging and queues AccountPurged in one transaction, so a crash
-    at any point neither loses the purge nor announces it twice.
-    """
-    now = deps.clock.now()
-    fired = 0
-    for request_id in await store.due_request_ids(deps.db, now, _SCAN_BATCH):
-        async with deps.db.transaction() as tx:
-            request = await store.load(tx, request_id)
-            if request is None or not request.is_due(now):
-                continue
-            request = request.start_purge(now, deps.policy.participants)
-            await store.save(tx, request, now)
-            await _publish(deps, tx, request, AccountPurged, participants=request.participants)
-        fired += 1
-        log.info("purge started", extra={"request_id": request_id})
-    return fired
+# --- shared with the purge ------------------------------------------------------------------
 
 
-async def record_purge_completion(deps: Deps, tx: Transaction, event: PurgeCompleted) -> None:
-    """A participant erased its data; when all have, the request is purged and announced."""
-    request = await _load_for_event(deps, tx, event.payload.request_id, event.account_id)
-    try:
-        updated = request.record_completion(event.payload.participant)
-    except UnknownParticipant:
-        raise RejectEvent("purge completion from an unknown participant") from None
-    except InvalidState as exc:
-        raise RejectEvent(str(exc)) from None
-    if updated == request:
-        return  # this participant had already answered
-    await store.save(tx, updated, deps.clock.now())
-    if updated.status is Status.PURGED:
-        await _publish(deps, tx, updated, DeletionCompleted)
-        await _notify(deps, tx, updated, NoticeRequested, notice="deletion_completed")
-        await store.forget_account(tx, updated.request_id, _account_hash(deps, updated.account_id))
-        log.info("deletion completed", extra={"request_id": updated.request_id})
+async def save(
+    deps: Deps, tx: Transaction, before: DeletionRequest, after: DeletionRequest
+) -> None:
+    """Write ``after`` back, with an audit record when its status changed."""
+    await store.save(tx, after, deps.clock.now())
+    if after.status is not before.status:
+        await _audit(deps, tx, after, before.status)
 
 
-# --- helpers --------------------------------------------------------------------------------
-
-
-async def _send_code(deps: Deps, tx: Transaction, request: DeletionRequest) -> DeletionRequest:
-    code = deps.new_code()
-    now = deps.clock.now()
-    request = request.issue_code(deps.hasher.hash(request.request_id, code), now)
-    await store.save(tx, request, now)
-    await _notify(
-        deps,
-        tx,
-        request,
-        CodeDeliveryRequested,
-        purpose="deletion",
-        channel=request.channel,
-        code_enc=deps.cipher.encrypt(code, context=request.account_id),
-        valid_minutes=math.ceil(deps.policy.code.ttl_seconds / 60),
-    )
-    return request
-
-
-async def _publish(
+async def publish(
     deps: Deps, tx: Transaction, request: DeletionRequest, kind: type[Any], **payload: Any
 ) -> None:
     """Queue a fact about the request on deletion_events."""
@@ -258,12 +256,66 @@ async def _publish(
     await enqueue(tx, deps.topics.deletion_events, event, deps.clock)
 
 
-async def _notify(
+async def notify(
     deps: Deps, tx: Transaction, request: DeletionRequest, kind: type[Any], **payload: Any
-) -> None:
-    """Queue a command for the notifier, with an id of its own."""
-    event = _event(deps, request, kind, notification_id=str(uuid.uuid4()), **payload)
+) -> str:
+    """Queue a command for the notifier, with an id of its own; return that id."""
+    notification_id = str(uuid.uuid4())
+    event = _event(deps, request, kind, notification_id=notification_id, **payload)
     await enqueue(tx, deps.topics.notifications, event, deps.clock)
+    return notification_id
+
+
+def account_hash(deps: Deps, account_id: str) -> str:
+    """The keyed hash that stands for the account once it is purged (and in audit records)."""
+    return keyed_hash(deps.account_key, ACCOUNT_HASH_PURPOSE, account_id)
+
+
+async def load_for_event(
+    deps: Deps, tx: Transaction, request_id: str, account_id: str
+) -> DeletionRequest:
+    """The request an event is about, or RejectEvent when it is unknown or someone else's."""
+    request = await store.load(tx, request_id)
+    if request is None:
+        raise RejectEvent("unknown deletion request")
+    if request.account_id not in _account_keys(deps, account_id):
+        raise RejectEvent("the deletion request belongs to another account")
+    return request
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+async def _send_code(
+    deps: Deps, tx: Transaction, request: DeletionRequest, channel: Channel | None = None
+) -> DeletionRequest:
+    code = deps.new_code()
+    now = deps.clock.now()
+    notification_id = str(uuid.uuid4())
+    request = request.issue_code(
+        deps.hasher.hash(request.request_id, code), now, notification_id, channel
+    )
+    await store.save(tx, request, now)
+    event = _event(
+        deps,
+        request,
+        CodeDeliveryRequested,
+        notification_id=notification_id,
+        purpose="deletion",
+        channel=request.channel,
+        code_enc=deps.cipher.encrypt(code, context=request.account_id),
+        valid_minutes=math.ceil(deps.policy.code.ttl_seconds / 60),
+    )
+    await enqueue(tx, deps.topics.notifications, event, deps.clock)
+    return request
+
+
+async def _audit(
+    deps: Deps, tx: Transaction, request: DeletionRequest, previous: Status | None
+) -> None:
+    hashed = account_hash(deps, request.account_id)
+    change = (None if previous is None else previous.value, request.status.value)
+    await purge_store.audit(tx, request.request_id, hashed, change, deps.clock.now())
 
 
 def _event(deps: Deps, request: DeletionRequest, kind: type[Any], **payload: Any) -> Event:
@@ -276,13 +328,9 @@ def _event(deps: Deps, request: DeletionRequest, kind: type[Any], **payload: Any
     )
 
 
-def _account_hash(deps: Deps, account_id: str) -> str:
-    return keyed_hash(deps.account_key, ACCOUNT_HASH_PURPOSE, account_id)
-
-
 def _account_keys(deps: Deps, account_id: str) -> tuple[str, str]:
     # Before the purge a request holds the raw account id; after it, only its keyed hash.
-    return account_id, _account_hash(deps, account_id)
+    return account_id, account_hash(deps, account_id)
 
 
 async def _load_owned(
@@ -291,15 +339,4 @@ async def _load_owned(
     request = await store.load(tx, request_id)
     if request is None or request.account_id not in _account_keys(deps, account_id):
         raise RequestNotFound
-    return request
-
-
-async def _load_for_event(
-    deps: Deps, tx: Transaction, request_id: str, account_id: str
-) -> DeletionRequest:
-    request = await store.load(tx, request_id)
-    if request is None:
-        raise RejectEvent("unknown deletion request")
-    if request.account_id not in _account_keys(deps, account_id):
-        raise RejectEvent("the deletion request belongs to another account")
     return request

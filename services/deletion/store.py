@@ -1,8 +1,9 @@
-"""Deletion's SQLite tables and queries.
+"""Deletion's request table and its queries.
 
 Times are stored as fixed-width UTC ISO strings, so comparing the text compares the instants
-(the due scan relies on it). Codes are stored only as keyed hashes; after a purge the account
-id is replaced by its keyed hash.
+(the timer's indexed scans rely on it). Codes are stored only as keyed hashes; after a purge
+the account id is replaced by its keyed hash. The purge's own tables are in
+:mod:`services.deletion.purge_store`.
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ from services.deletion.domain import DeletionRequest, Status
 from shared.db import Database, Transaction
 
 __all__ = [
-    "SCHEMA",
+    "REQUESTS_SCHEMA",
     "due_request_ids",
     "find_owned",
     "forget_account",
     "insert",
+    "lapsed_request_ids",
+    "list_requests",
     "load",
+    "load_by_code_notification",
     "open_request_of",
     "save",
     "stamp",
 ]
 
-SCHEMA = """
+REQUESTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
     request_id TEXT PRIMARY KEY,
     account_id TEXT NOT NULL,
@@ -40,13 +44,25 @@ CREATE TABLE IF NOT EXISTS requests (
     purge_deadline TEXT,
     participants TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    expires_at TEXT,
+    codes_sent INTEGER NOT NULL DEFAULT 0,
+    code_notification_id TEXT,
+    code_delivery_failed INTEGER NOT NULL DEFAULT 0,
+    confirmed_at TEXT,
+    purge_at TEXT,
+    overdue INTEGER NOT NULL DEFAULT 0
 );
--- The timer's scan: scheduled requests in deadline order.
-CREATE INDEX IF NOT EXISTS requests_due ON requests (status, purge_deadline);
--- One open request per account; also the ownership look-up.
-CREATE UNIQUE INDEX IF NOT EXISTS requests_open_per_account
-    ON requests (account_id) WHERE status <> 'purged';
+-- The timer's scans: scheduled requests in start order, open requests in expiry order.
+DROP INDEX IF EXISTS requests_due;
+CREATE INDEX IF NOT EXISTS requests_purge_due ON requests (status, purge_at);
+CREATE INDEX IF NOT EXISTS requests_lapse ON requests (status, expires_at);
+CREATE INDEX IF NOT EXISTS requests_code_notification ON requests (code_notification_id)
+    WHERE code_notification_id IS NOT NULL;
+-- One request in progress per account; also the ownership look-up.
+DROP INDEX IF EXISTS requests_open_per_account;
+CREATE UNIQUE INDEX IF NOT EXISTS requests_one_in_progress ON requests (account_id)
+    WHERE status IN ('awaiting_survey', 'awaiting_code', 'scheduled', 'purging');
 CREATE TABLE IF NOT EXISTS purge_completions (
     request_id TEXT NOT NULL REFERENCES requests (request_id),
     participant TEXT NOT NULL,
@@ -55,15 +71,24 @@ CREATE TABLE IF NOT EXISTS purge_completions (
 ) WITHOUT ROWID;
 """
 
-_COLUMNS = (
-    "request_id, account_id, status, channel, correlation_id, code_hash, code_issued_at,"
-    " code_attempts, purge_deadline, participants, created_at"
-)
+# Columns added after the first release, for databases created before them.
+ADDED_COLUMNS = {
+    "expires_at": "TEXT",
+    "codes_sent": "INTEGER NOT NULL DEFAULT 0",
+    "code_notification_id": "TEXT",
+    "code_delivery_failed": "INTEGER NOT NULL DEFAULT 0",
+    "confirmed_at": "TEXT",
+    "purge_at": "TEXT",
+    "overdue": "INTEGER NOT NULL DEFAULT 0",
+}
 
-_INSERT = (
-    f"INSERT INTO requests ({_COLUMNS}, updated_at)"  # noqa: S608  # fixed columns, values bound
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_MUTABLE = (
+    "status, channel, code_hash, code_issued_at, code_attempts, codes_sent, code_notification_id,"
+    " code_delivery_failed, expires_at, confirmed_at, purge_deadline, purge_at, participants,"
+    " overdue"
 )
+_COLUMNS = f"request_id, account_id, correlation_id, created_at, {_MUTABLE}"
+_IN_PROGRESS = ("awaiting_survey", "awaiting_code", "scheduled", "purging")
 
 # One statement, so the request and its completions are read as of the same moment.
 _SELECT = (
@@ -81,26 +106,43 @@ def _moment(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+def _or_none(moment: datetime | None) -> str | None:
+    return None if moment is None else stamp(moment)
+
+
+def _mutable(request: DeletionRequest) -> tuple[object, ...]:
+    return (
+        request.status.value,
+        request.channel,
+        request.code_hash,
+        _or_none(request.code_issued_at),
+        request.code_attempts,
+        request.codes_sent,
+        request.code_notification_id,
+        int(request.code_delivery_failed),
+        _or_none(request.expires_at),
+        _or_none(request.confirmed_at),
+        _or_none(request.purge_deadline),
+        _or_none(request.purge_at),
+        ",".join(request.participants),
+        int(request.overdue),
+    )
+
+
 async def insert(tx: Transaction, request: DeletionRequest, now: datetime) -> None:
     """Store a new request."""
-    await tx.execute(_INSERT, (*_values(request), stamp(now)))
+    fixed = (request.request_id, request.account_id, request.correlation_id)
+    values = (*fixed, stamp(request.created_at), *_mutable(request), stamp(now))
+    marks = ", ".join("?" for _ in values)
+    await tx.execute(f"INSERT INTO requests ({_COLUMNS}, updated_at) VALUES ({marks})", values)  # noqa: S608  # fixed columns, values bound
 
 
 async def save(tx: Transaction, request: DeletionRequest, now: datetime) -> None:
     """Write back a request's mutable fields and any new purge completions."""
+    assignments = ", ".join(f"{name.strip()} = ?" for name in _MUTABLE.split(","))
     await tx.execute(
-        "UPDATE requests SET status = ?, code_hash = ?, code_issued_at = ?, code_attempts = ?,"
-        " purge_deadline = ?, participants = ?, updated_at = ? WHERE request_id = ?",
-        (
-            request.status.value,
-            request.code_hash,
-            _stamp_or_none(request.code_issued_at),
-            request.code_attempts,
-            _stamp_or_none(request.purge_deadline),
-            ",".join(request.participants),
-            stamp(now),
-            request.request_id,
-        ),
+        f"UPDATE requests SET {assignments}, updated_at = ? WHERE request_id = ?",  # noqa: S608  # fixed columns, values bound
+        (*_mutable(request), stamp(now), request.request_id),
     )
     await tx.executemany(
         "INSERT INTO purge_completions (request_id, participant, completed_at) VALUES (?, ?, ?)"
@@ -118,10 +160,14 @@ async def forget_account(tx: Transaction, request_id: str, account_hash: str) ->
 
 async def load(tx: Transaction, request_id: str) -> DeletionRequest | None:
     """The request with this id, or None (inside a transaction that will change it)."""
-    cursor = await tx.execute(_SELECT + "request_id = ?", (request_id,))
-    row = await cursor.fetchone()
-    await cursor.close()
-    return None if row is None else _request(row)
+    return await _one(tx, _SELECT + "request_id = ?", (request_id,))
+
+
+async def load_by_code_notification(
+    tx: Transaction, notification_id: str
+) -> DeletionRequest | None:
+    """The request whose latest code went out as ``notification_id``, if any."""
+    return await _one(tx, _SELECT + "code_notification_id = ?", (notification_id,))
 
 
 async def find_owned(
@@ -139,10 +185,10 @@ async def find_owned(
 
 
 async def open_request_of(tx: Transaction, account_id: str) -> str | None:
-    """The id of the account's request that is not purged yet, if any."""
+    """The id of the account's request in progress, if any."""
     cursor = await tx.execute(
-        "SELECT request_id FROM requests WHERE account_id = ? AND status <> 'purged'",
-        (account_id,),
+        "SELECT request_id FROM requests WHERE account_id = ? AND status IN (?, ?, ?, ?)",
+        (account_id, *_IN_PROGRESS),
     )
     row = await cursor.fetchone()
     await cursor.close()
@@ -150,13 +196,44 @@ async def open_request_of(tx: Transaction, account_id: str) -> str | None:
 
 
 async def due_request_ids(db: Database, now: datetime, limit: int) -> list[str]:
-    """Scheduled requests whose deadline has passed, earliest first."""
+    """Scheduled requests whose purge should have started, earliest first (indexed)."""
     rows = await db.fetch_all(
-        "SELECT request_id FROM requests WHERE status = ? AND purge_deadline <= ?"
-        " ORDER BY purge_deadline LIMIT ?",
+        "SELECT request_id FROM requests WHERE status = ? AND purge_at <= ?"
+        " ORDER BY purge_at LIMIT ?",
         (Status.SCHEDULED.value, stamp(now), limit),
     )
     return [str(row["request_id"]) for row in rows]
+
+
+async def lapsed_request_ids(db: Database, now: datetime, limit: int) -> list[str]:
+    """Requests still awaiting survey or code past their ``expires_at`` (indexed per status)."""
+    rows = await db.fetch_all(
+        "SELECT request_id FROM requests WHERE status = ? AND expires_at <= ?"
+        " UNION ALL SELECT request_id FROM requests WHERE status = ? AND expires_at <= ?"
+        " LIMIT ?",
+        (Status.AWAITING_SURVEY.value, stamp(now), Status.AWAITING_CODE.value, stamp(now), limit),
+    )
+    return [str(row["request_id"]) for row in rows]
+
+
+async def list_requests(
+    db: Database, status: Status | None, overdue: bool | None, limit: int
+) -> list[DeletionRequest]:
+    """Requests for operators, newest first, filtered by status and the overdue flag."""
+    value = None if status is None else status.value
+    rows = await db.fetch_all(
+        _SELECT + "(? IS NULL OR status = ?) AND (? IS NULL OR overdue = ?)"
+        " ORDER BY created_at DESC LIMIT ?",
+        (value, value, overdue, overdue, limit),
+    )
+    return [_request(row) for row in rows]
+
+
+async def _one(tx: Transaction, sql: str, params: tuple[object, ...]) -> DeletionRequest | None:
+    cursor = await tx.execute(sql, params)
+    row = await cursor.fetchone()
+    await cursor.close()
+    return None if row is None else _request(row)
 
 
 def _request(row: aiosqlite.Row) -> DeletionRequest:
@@ -167,30 +244,17 @@ def _request(row: aiosqlite.Row) -> DeletionRequest:
         channel=row["channel"],
         correlation_id=row["correlation_id"],
         created_at=datetime.fromisoformat(row["created_at"]),
+        expires_at=_moment(row["expires_at"]),
         code_hash=row["code_hash"],
         code_issued_at=_moment(row["code_issued_at"]),
         code_attempts=row["code_attempts"],
+        codes_sent=row["codes_sent"],
+        code_notification_id=row["code_notification_id"],
+        code_delivery_failed=bool(row["code_delivery_failed"]),
+        confirmed_at=_moment(row["confirmed_at"]),
         purge_deadline=_moment(row["purge_deadline"]),
+        purge_at=_moment(row["purge_at"]),
         participants=tuple(name for name in row["participants"].split(",") if name),
         completed=frozenset(name for name in (row["completed"] or "").split(",") if name),
+        overdue=bool(row["overdue"]),
     )
-
-
-def _values(request: DeletionRequest) -> tuple[object, ...]:
-    return (
-        request.request_id,
-        request.account_id,
-        request.status.value,
-        request.channel,
-        request.correlation_id,
-        request.code_hash,
-        _stamp_or_none(request.code_issued_at),
-        request.code_attempts,
-        _stamp_or_none(request.purge_deadline),
-        ",".join(request.participants),
-        stamp(request.created_at),
-    )
-
-
-def _stamp_or_none(moment: datetime | None) -> str | None:
-    return None if moment is None else stamp(moment)

@@ -1,4 +1,5 @@
-"""The deletion service as a real process: killed after confirming, it still purges once."""
+"""The deletion service as real processes: killed after confirming, it still purges once; two
+processes on one data directory purge each request once."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from shared.config import PlatformSettings
 from shared.crypto import FieldCipher, decode_key, new_key
 from tests.conftest import Keys
 from tests.integration.deletion.support import account_events, one_event
+from tests.support.kafka import read_events
 from tests.support.polling import eventually
 from tests.support.services import bearer
 
@@ -41,6 +43,9 @@ def _environment(platform: PlatformSettings, data_dir: Path, port: int) -> dict[
         DELETION_DATA_DIR=str(data_dir),
         DELETION_HTTP_PORT=str(port),
         DELETION_SURVEY_REQUIRED="false",
+        DELETION_PURGE_LEAD_SECONDS="0",
+        # The killed process's lease lapses this fast, so the restarted one leads soon.
+        DELETION_LEASE_SECONDS="2",
     )
     return env
 
@@ -148,3 +153,69 @@ async def test_a_purge_survives_a_crash_and_is_announced_once(
         assert [event.payload.request_id for event in purged] == [request_id]
         status = await client.get(f"/v1/deletion-requests/{request_id}", headers=headers)
         assert status.json()["status"] == "purging"
+
+
+@pytest.fixture
+def pair(platform: PlatformSettings, tmp_path: Path) -> Iterator[tuple[_Process, _Process]]:
+    """Two deletion processes on one data directory (one SQLite file), one consumer group."""
+    shared = _environment(platform, tmp_path, free_port())
+    with (tmp_path / "deletion.log").open("ab") as log:
+        first = _Process(shared, log)
+        second = _Process({**shared, "DELETION_HTTP_PORT": str(free_port())}, log)
+        try:
+            yield first, second
+        finally:
+            first.stop()
+            second.stop()
+
+
+async def test_two_processes_purge_each_request_once(
+    pair: tuple[_Process, _Process], platform: PlatformSettings, keys: Keys
+) -> None:
+    topics = platform.topics
+    cipher = FieldCipher(decode_key(keys.notification_key))
+    accounts = [str(uuid.uuid4()) for _ in range(6)]
+    clients = [httpx.AsyncClient(base_url=p.url, timeout=10) for p in pair]
+    try:
+        for process in pair:
+            process.start()
+        for client in clients:
+            await _healthy(client)
+        requests: dict[str, str] = {}
+        for index, account in enumerate(accounts):
+            client, headers = clients[index % 2], bearer(keys.signing_key, account)
+            created = await client.post(
+                "/v1/deletion-requests",
+                json={"understood_consequences": True, "accepted_terms": True, "channel": "sms"},
+                headers=headers,
+            )
+            assert created.status_code == 201, created.text
+            requests[account] = created.json()["request_id"]
+        for index, account in enumerate(accounts):
+            delivery: Any = await one_event(
+                platform, topics.notifications, "CodeDeliveryRequested", account
+            )
+            code = cipher.decrypt(delivery.payload.code_enc, context=account)
+            # Confirmed through the other process than the one that took the request.
+            confirmed = await clients[(index + 1) % 2].post(
+                f"/v1/deletion-requests/{requests[account]}/confirm",
+                json={"code": code},
+                headers=bearer(keys.signing_key, account),
+            )
+            assert confirmed.status_code == 202, confirmed.text
+        settled_at = time.time() + GRACE_SECONDS + 10 * SCAN_SECONDS
+
+        async def all_purged() -> list[Any] | None:
+            events = [
+                event
+                for event in await read_events(platform.kafka_bootstrap, topics.deletion_events)
+                if event.event_type == "AccountPurged"
+            ]
+            done = {event.account_id for event in events} == set(accounts)
+            return events if done and time.time() > settled_at else None
+
+        purged = await eventually(all_purged, timeout=30, what="one AccountPurged per request")
+        assert sorted(event.payload.request_id for event in purged) == sorted(requests.values())
+    finally:
+        for client in clients:
+            await client.aclose()

@@ -124,7 +124,12 @@ async def test_requests_are_guarded(service: Service, keys: Keys, clock: FrozenC
         early = await _confirm(client, request_id, CODE, fresh)
         assert (early.status_code, early.json()["error"]) == (409, "invalid_state")
         own = await client.get(f"/v1/deletion-requests/{request_id}", headers=fresh)
-        assert own.json() == {"request_id": request_id, "status": "awaiting_survey"}
+        assert own.json() == {
+            "request_id": request_id,
+            "status": "awaiting_survey",
+            "code_delivery_failed": False,
+            "expires_at": (clock.now() + timedelta(days=1)).isoformat().replace("+00:00", "Z"),
+        }
 
 
 async def test_the_whole_journey_from_request_to_purged(
@@ -194,6 +199,7 @@ async def test_the_whole_journey_from_request_to_purged(
         assert status.json() == {
             "request_id": request_id,
             "status": "purged",
+            "code_delivery_failed": False,
             "purge_deadline": right.json()["purge_deadline"],
             "participants": dict.fromkeys(purged.payload.participants, "completed"),
         }

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from services.deletion import handlers
+from services.deletion import handlers, purge
+from services.deletion.database import DeletionDatabase
 from services.deletion.domain import CodePolicy, InvalidState, Status, WrongCode
-from services.deletion.store import SCHEMA
 from shared.clock import FrozenClock
 from shared.codes import CodeHasher
 from shared.consumer import RejectEvent
 from shared.crypto import FieldCipher, decode_key, keyed_hash, new_key
-from shared.db import Database
 from shared.events import Event, PurgeCompleted, SurveySubmitted, decode_event, new_event
 from shared.topics import Topics
 
@@ -26,7 +25,7 @@ PARTICIPANTS = ("auth", "survey", "notifier")
 
 @pytest.fixture
 async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
-    db = Database(tmp_path / "deletion.sqlite3", SCHEMA)
+    db = DeletionDatabase(tmp_path / "deletion.sqlite3")
     await db.open()
     key = decode_key(new_key())
     yield handlers.Deps(
@@ -90,7 +89,7 @@ async def _completed(deps: handlers.Deps, request_id: str, account_id: str, who:
         participant=who,
     )
     async with deps.db.transaction() as tx:
-        await handlers.record_purge_completion(deps, tx, event)  # type: ignore[arg-type]
+        await purge.record_purge_completion(deps, tx, event)  # type: ignore[arg-type]
 
 
 async def _scheduled(deps: handlers.Deps, account_id: str) -> str:
@@ -171,12 +170,12 @@ async def test_the_timer_starts_each_due_purge_exactly_once(deps: handlers.Deps)
     assert isinstance(deps.clock, FrozenClock)
     deps.clock.advance(3600)
     late = await _scheduled(deps, "a-2")
-    assert await handlers.fire_due_purges(deps) == 0
+    assert await purge.fire_due_purges(deps) == 0
     deps.clock.advance(timedelta(hours=23).total_seconds())
-    assert await handlers.fire_due_purges(deps) == 1
-    assert await handlers.fire_due_purges(deps) == 0
+    assert await purge.fire_due_purges(deps) == 1
+    assert await purge.fire_due_purges(deps) == 0
     deps.clock.advance(3600)
-    assert await handlers.fire_due_purges(deps) == 1
+    assert await purge.fire_due_purges(deps) == 1
     purged = [event for _, event in await _outbox(deps) if event.event_type == "AccountPurged"]
     assert [event.payload.request_id for event in purged] == [early, late]
     assert purged[0].payload.participants == PARTICIPANTS
@@ -189,7 +188,7 @@ async def test_after_the_purge_only_a_keyed_hash_of_the_account_remains(
     request_id = await _scheduled(deps, account_id)
     assert isinstance(deps.clock, FrozenClock)
     deps.clock.advance(86400)
-    await handlers.fire_due_purges(deps)
+    await purge.fire_due_purges(deps)
     for who in ("auth", "survey", "notifier", "survey"):
         await _completed(deps, request_id, account_id, who)
     assert (await _types(deps)).count("DeletionCompleted") == 1
@@ -210,7 +209,7 @@ async def test_completions_from_strangers_are_rejected(deps: handlers.Deps) -> N
         await _completed(deps, request_id, "a-1", "auth")
     assert isinstance(deps.clock, FrozenClock)
     deps.clock.advance(86400)
-    await handlers.fire_due_purges(deps)
+    await purge.fire_due_purges(deps)
     with pytest.raises(RejectEvent, match="unknown participant"):
         await _completed(deps, request_id, "a-1", "billing")
     with pytest.raises(RejectEvent, match="unknown deletion request"):

@@ -1,0 +1,1 @@
+"""Examples of services joining Adieu from outside the platform's own four."""

@@ -1,0 +1,1 @@
+"""A tiny orders service joining the purge with :class:`shared.participant.PurgeParticipant`."""
