@@ -69,6 +69,16 @@ class Settings(ServiceSettings):
             raise ValueError("ADIEU_TOKEN_PUBLIC_KEY does not match AUTH_TOKEN_SIGNING_KEY")
         return self
 
+    @model_validator(mode="after")
+    def _tokens_outlive_no_revocation(self) -> Settings:
+        # Services forget a revocation after ADIEU_TOKEN_MAX_LIFETIME_SECONDS; a token living
+        # longer would be accepted again once its revocation was pruned.
+        if self.token_lifetime_seconds > self.platform.token_max_lifetime_seconds:
+            raise ValueError(
+                "AUTH_TOKEN_LIFETIME_SECONDS must not exceed ADIEU_TOKEN_MAX_LIFETIME_SECONDS"
+            )
+        return self
+
     def account_throttle(self) -> ThrottlePolicy:
         """The throttle for failures of one account."""
         return ThrottlePolicy(

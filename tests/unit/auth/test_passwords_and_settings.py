@@ -71,3 +71,9 @@ def test_bad_settings_are_refused(override: dict[str, object]) -> None:
 def test_public_key_must_match_the_signing_key() -> None:
     with pytest.raises(ValidationError, match="does not match"):
         _settings(new_signing_key(), public_key_for(new_signing_key()))
+
+
+def test_tokens_may_not_outlive_the_revocation_records() -> None:
+    signing = new_signing_key()
+    with pytest.raises(ValidationError, match="ADIEU_TOKEN_MAX_LIFETIME_SECONDS"):
+        _settings(signing, public_key_for(signing), token_lifetime_seconds=7200)
