@@ -12,8 +12,8 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.browser.stack import ROOT, Stack, codes_sent_to, running_stack
 from tests.support.polling import eventually
+from tests.support.stack import ROOT, Stack, codes_sent_to, running_stack
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 _ARGS = [
@@ -63,7 +63,8 @@ WORDS = {
 
 @pytest.fixture(scope="module")
 def stack(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("web-platform")) as running:
+    brand = {"WEB_SHOP_NAME": "Fjellbutikken", "WEB_BRAND_COLOR": "#1f5c4a"}
+    with running_stack(tmp_path_factory.mktemp("web-platform"), "web", brand) as running:
         yield running
 
 

@@ -7,46 +7,24 @@ catcher's ``.eml`` files, the SMS in the file-sink gateway's directory.
 
 from __future__ import annotations
 
-import email
-import email.policy
-import os
-import re
-import signal
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from devstack.broker import free_port
 from tests.support.polling import eventually
-
-ROOT = Path(__file__).resolve().parents[2]
-READY_TIMEOUT_SECONDS = 90.0
-STOP_TIMEOUT_SECONDS = 60.0
-# Variables that configure the platform; the caller's own must not leak into the test's stack.
-_OWN_PREFIXES = ("ADIEU_", "AUTH_", "DELETION_", "SURVEY_", "NOTIFIER_", "WEB_", "DEVSTACK_")
-_SERVICES = ("auth", "deletion", "survey", "notifier", "web")
-_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+from tests.support.stack import Stack, emails_to, only_code, running_stack, sms_to, text_of
 
 
-@dataclass(frozen=True)
-class Stack:
-    """A running platform: where its state is and where its services answer."""
-
-    var_dir: Path
-    log: Path
-    auth: str
-    deletion: str
-    survey: str
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """``python -m devstack`` exactly as ``make run`` starts it; stopped with SIGTERM."""
+    with running_stack(tmp_path_factory.mktemp("platform"), "e2e") as running:
+        yield running
+    assert "adieu ready:" in running.log.read_text()
 
 
 @dataclass(frozen=True)
@@ -60,128 +38,13 @@ class Person:
     password: str
 
 
-def _stack_environment(var_dir: Path, ports: dict[str, int]) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_PREFIXES)}
-    env.update(
-        {
-            "DEVSTACK_VAR_DIR": str(var_dir),
-            "DEVSTACK_BROKER_PORT": str(ports["broker"]),
-            "DEVSTACK_SMTP_PORT": str(ports["smtp"]),
-            "AUTH_HTTP_PORT": str(ports["auth"]),
-            "DELETION_HTTP_PORT": str(ports["deletion"]),
-            "SURVEY_HTTP_PORT": str(ports["survey"]),
-            "NOTIFIER_HTTP_PORT": str(ports["notifier"]),
-            "WEB_HTTP_PORT": str(ports["web"]),
-            "DELETION_GRACE_SECONDS": "2",
-            "DELETION_SCAN_INTERVAL_SECONDS": "0.3",
-            "ADIEU_TOPIC_PREFIX": f"e2e{uuid.uuid4().hex[:10]}.",
-        }
-    )
-    if os.environ.get("KAFKA_BOOTSTRAP"):  # the same switch as the other suites: a real Kafka
-        env["ADIEU_KAFKA_BOOTSTRAP"] = os.environ["KAFKA_BOOTSTRAP"]
-    return env
-
-
-def _tail(log: Path, lines: int = 60) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], log: Path) -> None:
-    # A synchronous fixture, so the same poll-with-deadline as ``eventually``, written inline.
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while "adieu ready:" not in log.read_text(errors="replace"):
-        if process.poll() is not None:
-            pytest.fail(f"devstack exited with {process.returncode}:\n{_tail(log)}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"devstack not ready in {READY_TIMEOUT_SECONDS}s:\n{_tail(log)}")
-        time.sleep(0.1)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """``python -m devstack`` exactly as ``make run`` starts it; stopped with SIGTERM."""
-    base = tmp_path_factory.mktemp("platform")
-    ports = {name: free_port() for name in ("broker", "smtp", *_SERVICES)}
-    log = base / "devstack.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devstack"],
-            cwd=ROOT,
-            env=_stack_environment(base / "var", ports),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_ready(process, log)
-        yield Stack(
-            var_dir=base / "var",
-            log=log,
-            **{name: f"http://127.0.0.1:{ports[name]}" for name in ("auth", "deletion", "survey")},
-        )
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
-    assert code == 0, f"devstack exited with {code} after SIGTERM:\n{_tail(log)}"
-    assert "adieu ready:" in log.read_text()
-
-
-# --- what a person finds in their inbox and on their phone ----------------------------------
-
-
-def _emails_to(var_dir: Path, address: str) -> list[EmailMessage]:
-    """Every e-mail the catcher stored for ``address``, oldest first (names start with ns)."""
-    found = []
-    for path in sorted((var_dir / "mail").glob("*.eml")):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        recipients = [addr.lower() for _, addr in getaddresses(message.get_all("To", []))]
-        if address.lower() in recipients:
-            found.append(message)
-    return found
-
-
-def _text_of(message: EmailMessage) -> str:
-    body = message.get_body(preferencelist=("plain",))
-    assert body is not None, "the e-mail has no text part"
-    content: str = body.get_content()
-    return content
-
-
-def _only_code(text: str) -> str:
-    codes = _CODE.findall(text)
-    assert len(codes) == 1, f"expected exactly one 6-digit number in the message, got {codes}"
-    code: str = codes[0]
-    return code
-
-
-def _sms_to(var_dir: Path, e164: str) -> list[str]:
-    """The texts of every SMS written for ``e164``, oldest first."""
-    directory = var_dir / "sms"
-    if not directory.is_dir():
-        return []
-    paths = sorted(
-        (p for p in directory.iterdir() if p.is_file()), key=lambda p: (p.stat().st_mtime_ns, p)
-    )
-    texts = []
-    for path in paths:
-        head, _, text = path.read_text(encoding="utf-8").partition("\n\n")
-        if head.splitlines()[:1] == [f"To: {e164}"]:
-            texts.append(text)
-    return texts
-
-
 async def _code_sent(stack: Stack, person: Person, channel: str) -> str:
     async def probe() -> str | None:
         if channel == "email":
-            mails = _emails_to(stack.var_dir, person.email)
-            return _only_code(_text_of(mails[-1])) if mails else None
-        messages = _sms_to(stack.var_dir, person.phone_e164)
-        return _only_code(messages[-1]) if messages else None
+            mails = emails_to(stack.var_dir, person.email)
+            return only_code(text_of(mails[-1])) if mails else None
+        messages = sms_to(stack.var_dir, person.phone_e164)
+        return only_code(messages[-1]) if messages else None
 
     return await eventually(probe, timeout=30, what=f"the code by {channel}")
 
@@ -312,7 +175,7 @@ async def _identifiers_are_retired(http: httpx.AsyncClient, stack: Stack, person
 
 async def _confirmation_arrived(stack: Stack, person: Person) -> None:
     async def confirmation() -> bool:
-        subjects = [mail["Subject"] for mail in _emails_to(stack.var_dir, person.email)]
+        subjects = [mail["Subject"] for mail in emails_to(stack.var_dir, person.email)]
         return "Your account has been deleted" in subjects
 
     await eventually(confirmation, timeout=30, what="the confirmation e-mail")

@@ -8,17 +8,11 @@ production); one journey by e-mail drives it; the tests after it read what it le
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import json
-import os
 import re
-import signal
-import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,14 +20,11 @@ from typing import Any
 import httpx
 import pytest
 
-from devstack.broker import free_port
 from tests.support.polling import eventually
+from tests.support.stack import codes_sent_to, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-_PREFIXES = ("ADIEU_", "AUTH_", "DELETION_", "SURVEY_", "NOTIFIER_", "WEB_", "DEVSTACK_")
-_SERVICES = ("auth", "deletion", "survey", "notifier", "web")
 _BACKENDS = ("auth", "deletion", "survey", "notifier")
-_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 EMAIL = "operations.check@example.net"
 PHONE_TYPED = "+47 415 55 123"
 PHONE_E164 = "+4741555123"
@@ -46,71 +37,18 @@ class Ops:
 
     log: Path
     var_dir: Path
-    urls: dict[str, str]
-    env: dict[str, str]
+    urls: Mapping[str, str]
+    env: Mapping[str, str]
     secrets: dict[str, str]
     found: dict[str, Any] = field(default_factory=dict)
 
 
-def _environment(var_dir: Path, ports: dict[str, int]) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(_PREFIXES)}
-    env.update({f"{name.upper()}_HTTP_PORT": str(ports[name]) for name in _SERVICES})
-    env.update(
-        {
-            "DEVSTACK_VAR_DIR": str(var_dir),
-            "DEVSTACK_BROKER_PORT": str(ports["broker"]),
-            "DEVSTACK_SMTP_PORT": str(ports["smtp"]),
-            "DELETION_GRACE_SECONDS": "2",
-            "DELETION_SCAN_INTERVAL_SECONDS": "0.3",
-            "ADIEU_TOPIC_PREFIX": f"ops{uuid.uuid4().hex[:10]}.",
-            "ADIEU_LOG_FORMAT": "json",  # as in production; `make run` prints text
-        }
-    )
-    if os.environ.get("KAFKA_BOOTSTRAP"):
-        env["ADIEU_KAFKA_BOOTSTRAP"] = os.environ["KAFKA_BOOTSTRAP"]
-    return env
-
-
-def _secrets(path: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {key.strip(): value.strip() for key, value in pairs if not key.startswith("#")}
-
-
-def _wait_ready(process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while "adieu ready:" not in log.read_text(errors="replace"):
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
-        if process.poll() is not None:
-            pytest.fail(f"devstack exited with {process.returncode}:\n{tail}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"devstack not ready in 90s:\n{tail}")
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ops]:
-    base = tmp_path_factory.mktemp("operations")
-    ports = {name: free_port() for name in ("broker", "smtp", *_SERVICES)}
-    env = _environment(base / "var", ports)
-    log = base / "devstack.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devstack"], cwd=ROOT, env=env, stdout=output, stderr=output
-        )
-    try:
-        _wait_ready(process, log)
-        urls = {name: f"http://127.0.0.1:{ports[name]}" for name in _SERVICES}
-        env["ADIEU_KAFKA_BOOTSTRAP"] = env.get(
-            "ADIEU_KAFKA_BOOTSTRAP", f"127.0.0.1:{ports['broker']}"
-        )
-        yield Ops(log, base / "var", urls, env, _secrets(base / "var" / "secrets.env"))
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    # JSON logs as in production (`make run` prints text), so every line can be checked.
+    json_logs = {"ADIEU_LOG_FORMAT": "json"}
+    with running_stack(tmp_path_factory.mktemp("operations"), "ops", json_logs) as stack:
+        yield Ops(stack.log, stack.var_dir, stack.urls, stack.env, stack.secrets())
 
 
 # --- reading metrics ------------------------------------------------------------------------
@@ -140,14 +78,8 @@ async def _scrape(http: httpx.AsyncClient, ops: Ops) -> dict[str, str]:
 
 
 def _code_in_mail(var_dir: Path) -> str | None:
-    for path in sorted((var_dir / "mail").glob("*.eml")):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if EMAIL in str(message.get("To", "")) and "Subject" in message:
-            body = message.get_body(preferencelist=("plain",))
-            codes = _CODE.findall(body.get_content()) if body is not None else []
-            if len(codes) == 1:
-                return str(codes[0])
-    return None
+    codes = codes_sent_to(var_dir, EMAIL)
+    return codes[0] if codes else None
 
 
 async def _journey(http: httpx.AsyncClient, ops: Ops) -> dict[str, Any]:
