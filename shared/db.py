@@ -3,19 +3,38 @@
 All access goes through one aiosqlite connection guarded by a lock, so a transaction is
 never interleaved with another coroutine's statements. ``secure_delete`` overwrites erased
 rows, and the rollback journal (not WAL) means no side file keeps old pages after a commit.
+
+Schema changes: the schema text (``CREATE ... IF NOT EXISTS``) is the current shape, and a file
+created from it is stamped with the latest migration version in ``PRAGMA user_version``. An
+existing file gets the migration steps above its version, each in its own transaction together
+with its version stamp, and then the schema text again (new tables and indexes). A file from
+before versioning (version 0 with tables) gets every step, so steps must tolerate a change that
+is already there — :func:`add_columns` checks ``PRAGMA table_info`` first.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-__all__ = ["SHARED_SCHEMA", "Database", "Transaction"]
+__all__ = [
+    "SHARED_SCHEMA",
+    "Database",
+    "Migration",
+    "MigrationError",
+    "MigrationStep",
+    "Transaction",
+    "add_columns",
+]
+
+log = logging.getLogger(__name__)
 
 # Tables every publishing or consuming service has; services add their own schema after it.
 SHARED_SCHEMA = """
@@ -42,14 +61,47 @@ CREATE TABLE IF NOT EXISTS dead_lettered_events (
 """
 
 Transaction = aiosqlite.Connection
+# A step runs inside its migration's transaction: it uses ``execute`` only, never commits.
+MigrationStep = Callable[[Transaction], Awaitable[None]]
+# (version, SQL script or step); versions are positive and increasing.
+Migration = tuple[int, str | MigrationStep]
+
+
+class MigrationError(RuntimeError):
+    """A migration step failed (rolled back, version unchanged), or the file is too new."""
+
+
+def add_columns(table: str, columns: Mapping[str, str]) -> MigrationStep:
+    """A step adding each missing column (name → type and default) to ``table``.
+
+    A column already present is left alone, and so is a table that does not exist yet (the
+    schema text creates it whole), so the step is safe on a file from before versioning.
+    """
+
+    async def step(tx: Transaction) -> None:
+        cursor = await tx.execute("SELECT name FROM pragma_table_info(?)", (table,))
+        present = {row[0] for row in await cursor.fetchall()}
+        await cursor.close()
+        if not present:
+            return
+        for name, definition in columns.items():
+            if name not in present:
+                # Identifiers come from code, never from input; SQLite cannot bind them.
+                await tx.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {definition}')
+
+    return step
 
 
 class Database:
-    """A service's SQLite file: pragmas, schema, and serialised transactions."""
+    """A service's SQLite file: pragmas, schema, migrations and serialised transactions."""
 
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, schema: str, migrations: Sequence[Migration] = ()) -> None:
+        versions = [version for version, _ in migrations]
+        if any(v <= 0 for v in versions) or versions != sorted(set(versions)):
+            raise ValueError("migration versions must be positive and strictly increasing")
         self.path = path
         self._schema = SHARED_SCHEMA + schema
+        self._migrations = tuple(migrations)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._commit_listeners: list[Callable[[], None]] = []
@@ -59,16 +111,65 @@ class Database:
         self._commit_listeners.append(listener)
 
     async def open(self) -> None:
-        """Create the file and its tables if missing, and set the pragmas."""
+        """Create the file and its tables if missing, migrate an older file, set the pragmas.
+
+        Raises:
+            MigrationError: a step failed, or the file was written by a newer version.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA secure_delete = ON")
-        await conn.execute("PRAGMA journal_mode = DELETE")
-        await conn.execute("PRAGMA synchronous = FULL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.executescript(self._schema)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA secure_delete = ON")
+            await conn.execute("PRAGMA journal_mode = DELETE")
+            await conn.execute("PRAGMA synchronous = FULL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            if not await self._create_if_fresh(conn):
+                for version, step in self._migrations:
+                    await self._migrate(conn, version, step)
+                # Tables and indexes added since the file was made; the rest already exist.
+                await conn.executescript(self._schema)
+        except BaseException:
+            await conn.close()
+            raise
         self._conn = conn
+
+    @property
+    def latest_version(self) -> int:
+        """The version a file has once every migration has run (0 without migrations)."""
+        return self._migrations[-1][0] if self._migrations else 0
+
+    async def _create_if_fresh(self, conn: Transaction) -> bool:
+        # Decided inside one write transaction, so two processes starting together agree.
+        async with _immediate(conn):
+            version = await _user_version(conn)
+            if version > self.latest_version:
+                raise MigrationError(
+                    f"{self.path.name} is at version {version}, newer than this code's "
+                    f"{self.latest_version}"
+                )
+            if version > 0 or await _has_tables(conn):
+                return False
+            await _run_script(conn, self._schema)
+            await _set_user_version(conn, self.latest_version)
+            return True
+
+    async def _migrate(self, conn: Transaction, version: int, step: str | MigrationStep) -> None:
+        try:
+            async with _immediate(conn):
+                # Read again under the write lock: another process may have just applied it.
+                if await _user_version(conn) >= version:
+                    return
+                if isinstance(step, str):
+                    await _run_script(conn, step)
+                else:
+                    await step(conn)
+                await _set_user_version(conn, version)
+        except Exception as exc:
+            raise MigrationError(
+                f"migration {version} of {self.path.name} failed and was rolled back"
+            ) from exc
+        log.info("database %s migrated to version %d", self.path.name, version)
 
     async def close(self) -> None:
         """Close the connection; safe to call twice."""
@@ -113,3 +214,56 @@ class Database:
             rows = await cursor.fetchall()
             await cursor.close()
             return list(rows)
+
+
+@asynccontextmanager
+async def _immediate(conn: Transaction) -> AsyncIterator[None]:
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
+
+
+async def _user_version(conn: Transaction) -> int:
+    cursor = await conn.execute("PRAGMA user_version")
+    row = await cursor.fetchone()
+    await cursor.close()
+    return int(row[0]) if row is not None else 0
+
+
+async def _set_user_version(conn: Transaction, version: int) -> None:
+    # A pragma takes no bound parameters; int() keeps it a plain number.
+    await conn.execute(f"PRAGMA user_version = {int(version)}")
+
+
+async def _has_tables(conn: Transaction) -> bool:
+    cursor = await conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT 1"
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    return row is not None
+
+
+async def _run_script(conn: Transaction, script: str) -> None:
+    # executescript() would commit the open transaction first, so run statement by statement.
+    for statement in _statements(script):
+        await conn.execute(statement)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script where SQLite itself sees a statement end (not at a ';' in a string)."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\r\n;"):
+                statements.append(pending)
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        statements.append(pending)  # a last statement without ';', or a trailing comment
+    return statements

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from services.deletion.domain import DeletionRequest, Status
-from shared.db import Database, Transaction
+from shared.db import Database, Migration, Transaction, add_columns
 
 __all__ = [
+    "REQUESTS_MIGRATIONS",
     "REQUESTS_SCHEMA",
     "due_request_ids",
     "find_owned",
@@ -71,16 +72,25 @@ CREATE TABLE IF NOT EXISTS purge_completions (
 ) WITHOUT ROWID;
 """
 
-# Columns added after the first release, for databases created before them.
-ADDED_COLUMNS = {
-    "expires_at": "TEXT",
-    "codes_sent": "INTEGER NOT NULL DEFAULT 0",
-    "code_notification_id": "TEXT",
-    "code_delivery_failed": "INTEGER NOT NULL DEFAULT 0",
-    "confirmed_at": "TEXT",
-    "purge_at": "TEXT",
-    "overdue": "INTEGER NOT NULL DEFAULT 0",
-}
+# Append only: a released step never changes, a new change gets the next version.
+# Step 1: the columns added after the first release (files from before versioning may have some).
+REQUESTS_MIGRATIONS: tuple[Migration, ...] = (
+    (
+        1,
+        add_columns(
+            "requests",
+            {
+                "expires_at": "TEXT",
+                "codes_sent": "INTEGER NOT NULL DEFAULT 0",
+                "code_notification_id": "TEXT",
+                "code_delivery_failed": "INTEGER NOT NULL DEFAULT 0",
+                "confirmed_at": "TEXT",
+                "purge_at": "TEXT",
+                "overdue": "INTEGER NOT NULL DEFAULT 0",
+            },
+        ),
+    ),
+)
 
 _MUTABLE = (
     "status, channel, code_hash, code_issued_at, code_attempts, codes_sent, code_notification_id,"

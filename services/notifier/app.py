@@ -14,7 +14,7 @@ from services.notifier.config import Settings
 from services.notifier.domain import RetryPolicy, ThrottlePolicy
 from services.notifier.mailer import Mailer, SmtpMailer, SmtpOptions
 from services.notifier.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
-from services.notifier.store import SCHEMA
+from services.notifier.store import MIGRATIONS, SCHEMA
 from services.notifier.throttle import derive_throttle_key
 from shared.clock import Clock, SystemClock
 from shared.crypto import FieldCipher, decode_key
@@ -84,7 +84,7 @@ def bootstrap(
     """Assemble the notifier; real SMTP and the file-sink SMS gateway unless others are given."""
     clock = clock or SystemClock()
     platform = settings.platform
-    db = Database(settings.database_path("notifier"), SCHEMA)
+    db = Database(settings.database_path("notifier"), SCHEMA, MIGRATIONS)
     deps = handlers.Deps(
         db=db,
         clock=clock,

@@ -5,6 +5,7 @@ ledger of what to send, keyed by the command's ``notification_id`` so a repeated
 make a second row. A delivery's code ciphertext is erased when it is sent or given up.
 ``previous_addresses`` keeps a replaced address (ciphertext) until the address-changed notice
 has taken it; ``code_throttle`` counts codes per recipient under a keyed hash, never the address.
+``SCHEMA`` is the current shape; ``MIGRATIONS`` brings a file made by an earlier release up to it.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.notifier.domain import Contact, Delivery, PreviousAddresses
-from shared.db import Database, Transaction
+from shared.db import Database, Migration, Transaction, add_columns
 
 __all__ = [
+    "MIGRATIONS",
     "SCHEMA",
     "due_deliveries",
     "finish",
@@ -74,6 +76,9 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at)
     WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS deliveries_by_account ON deliveries (account_id);
 """
+
+# Append only: a released step never changes, a new change gets the next version.
+MIGRATIONS: tuple[Migration, ...] = ((1, add_columns("contacts", {"time_zone": "TEXT"})),)
 
 _DELIVERY_COLUMNS = (
     "notification_id, account_id, correlation_id, command, template, channel, code_enc,"
