@@ -14,12 +14,14 @@ from starlette.responses import Response
 
 from services.web.backend import Backend, SessionEnded
 from services.web.config import Settings
+from services.web.operations import operations_router
 from services.web.pages import account, deletion, login, operator
 from services.web.pages.common import Deps, NotSignedIn, OperatorOnly
 from services.web.render import Renderer, redirect, session_of
 from services.web.security import CsrfRefused, session_middleware
 from services.web.session import SessionCodec
 from shared.clock import Clock, SystemClock
+from shared.middleware import ObservabilityMiddleware
 from shared.service import health_router
 
 __all__ = ["Service", "bootstrap"]
@@ -66,8 +68,11 @@ def bootstrap(
     )
     codec = SessionCodec(settings.session_key_bytes(), clock, settings.session_max_age_seconds)
     api.middleware("http")(session_middleware(codec, settings.cookie_secure))
+    # Added last, so outermost: it counts every answer, the session layer's included.
+    api.add_middleware(ObservabilityMiddleware, service="web")
     _install_handlers(api, renderer)
     api.include_router(health_router())
+    api.include_router(operations_router(backend))
     api.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
     @api.get("/brand.css", include_in_schema=False)

@@ -6,6 +6,7 @@ Answers are returned as :class:`Reply` whatever their status, because most error
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,9 @@ from typing import Any
 import httpx
 
 __all__ = ["Backend", "Reply", "SessionEnded"]
+
+# A readiness probe must answer well within an orchestrator's probe timeout.
+_PROBE_SECONDS = 2.0
 
 # Answers meaning the person's token is no good any more: they have to sign in again.
 _ENDED = frozenset({"invalid_token", "session_revoked", "unauthorized"})
@@ -60,6 +64,20 @@ class Backend:
         """Close every connection."""
         for client in self._clients.values():
             await client.aclose()
+
+    async def readiness(self) -> dict[str, str]:
+        """Each service's ``GET /healthz``, asked at once: ``{name: "ok" | "unavailable"}``."""
+
+        async def probe(client: httpx.AsyncClient) -> str:
+            try:
+                answer = await client.get("/healthz", timeout=_PROBE_SECONDS)
+            except httpx.HTTPError:
+                return "unavailable"
+            return "ok" if answer.status_code == 200 else "unavailable"
+
+        names = list(self._clients)
+        states = await asyncio.gather(*(probe(self._clients[name]) for name in names))
+        return dict(zip(names, states, strict=True))
 
     async def call(
         self,

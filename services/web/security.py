@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import Request
 from starlette.datastructures import FormData
@@ -59,10 +59,16 @@ def session_middleware(
     return middleware
 
 
-async def checked_form(request: Request) -> FormData:
-    """The posted form, if it carries the session's CSRF token; else :class:`CsrfRefused`."""
+async def checked_form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form, if it carries the session's CSRF token; else :class:`CsrfRefused`.
+
+    Uploaded files are spooled to temporary files; they are closed once the page is answered.
+    """
     form = await request.form()
-    given = form.get("csrf")
-    if not session_of(request).csrf_matches(given if isinstance(given, str) else None):
-        raise CsrfRefused
-    return form
+    try:
+        given = form.get("csrf")
+        if not session_of(request).csrf_matches(given if isinstance(given, str) else None):
+            raise CsrfRefused
+        yield form
+    finally:
+        await form.close()

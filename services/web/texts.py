@@ -207,6 +207,11 @@ ERRORS: dict[str, tuple[str, str]] = {
         "For mange forsøk. Be om en ny kode.",
         "Too many tries. Ask for a new code.",
     ),
+    # auth's throttle after wrong passwords: too_many_attempts with a wait, not a burned code.
+    "too_many_attempts_wait": (
+        "For mange forsøk. Vent {retry_after} sekunder og prøv igjen.",
+        "Too many tries. Wait {retry_after} seconds and try again.",
+    ),
     "resend_cooldown": (
         "Vent {retry_after} sekunder før du ber om en ny kode.",
         "Wait {retry_after} seconds before asking for a new code.",
@@ -228,6 +233,8 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The picture must be PNG, JPEG or WebP.",
     ),
     "payload_too_large": ("Bildet er for stort.", "The picture is too large."),
+    # auth's own answer; its limits are auth's configuration, so no number is named here.
+    "picture_too_large": ("Bildet er for stort.", "The picture is too large."),
     "invalid_picture": (
         "Filen er ikke et bilde vi kan bruke.",
         "The file is not a usable picture.",

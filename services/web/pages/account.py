@@ -138,7 +138,11 @@ def build_router(deps: Deps) -> APIRouter:
         form: CheckedForm,
         session: Session = Person,
     ) -> Response:
-        body = {"code": text_of(form, "code")}
+        # The page has two code fields (e-mail and phone), so each is named after its kind.
+        body = {"code": text_of(form, f"{kind}_code")}
+        if not body["code"]:
+            errors = {f"{kind}_code": pages.texts(request).error("required")}
+            return await render(request, session, 422, errors)
         reply = await backend.call(
             "auth", "POST", f"/v1/me/{kind}/confirm", token=session.token, json=body
         )

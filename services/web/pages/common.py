@@ -78,7 +78,10 @@ def field_errors(
     that is a form field wins, else the message goes next to ``fallback``.
     """
     extra: dict[str, Any] = {k: v for k, v in reply.data.items() if k not in ("error", "detail")}
-    message = texts.error(reply.error, **extra)
+    code = reply.error
+    if code == "too_many_attempts" and "retry_after" in extra:
+        code = "too_many_attempts_wait"  # a throttle to wait out, not a code to ask anew
+    message = texts.error(code, **extra)
     field = str(reply.data.get("field", ""))
     candidates = [field, field.split(".")[0]]
     target = next((name for name in candidates if name in known), fallback)
