@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/python -m devstack
 
 test: $(STAMP)
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
