@@ -40,11 +40,21 @@ class ServiceRuntime:
         db: Database,
         faust_app: Any,
         periodic: Sequence[Periodic] = (),
+        relay: OutboxRelay | None = None,
     ) -> None:
+        """Assemble the parts; ``relay`` defaults to an OutboxRelay through the Faust producer.
+
+        A service passes its own ``relay`` when publishing needs a condition (deletion's
+        publishes only while its process holds the lease).
+        """
         self.platform = platform
         self.db = db
         self.faust_app = faust_app
-        self.relay = OutboxRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds)
+        self.relay = (
+            relay
+            if relay is not None
+            else OutboxRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds)
+        )
         self._periodic = list(periodic)
 
     async def readiness(self) -> dict[str, str]:

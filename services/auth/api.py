@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from services.auth import handlers, resets
+from services.auth import handlers, resets, sessions
 from services.auth.api_errors import as_api_errors, errors
 from services.auth.api_me import build_me_router
 from services.auth.api_models import (
@@ -101,7 +101,7 @@ def build_router(deps: handlers.Deps, claims: object, public_key: str) -> APIRou
     @router.delete("/v1/sessions/current", status_code=204, responses=errors(bearer=True))
     async def logout(who: Claims, request: Request) -> Response:
         """Sign out: this session's tokens stop working here and in every service."""
-        await handlers.logout(deps, who, correlation_id=correlation_id(request))
+        await sessions.logout(deps, who, correlation_id=correlation_id(request))
         return Response(status_code=204)
 
     _add_resets(router, deps)

@@ -1,4 +1,8 @@
-"""Auth's use cases, as plain async functions with their dependencies passed in."""
+"""Auth's use cases, as plain async functions with their dependencies passed in.
+
+Ending sessions (revocation, logout) is in :mod:`services.auth.sessions`; its names are
+re-exported here for the callers that import them from this module.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from services.auth.domain import (
 from services.auth.passwords import Passwords
 from services.auth.pictures import PictureStore
 from services.auth.policies import CodePolicy, ThrottlePolicy
+from services.auth.sessions import logout, revoke_sessions
 from shared.clock import Clock
 from shared.codes import CodeGenerator, CodeHasher, random_code
 from shared.crypto import FieldCipher
@@ -31,8 +36,6 @@ from shared.events import (
     AccountRegistered,
     CodeVerified,
     ContactDetailsChanged,
-    RevocationReason,
-    SessionsRevoked,
     new_event,
 )
 from shared.outbox import enqueue
@@ -237,48 +240,6 @@ async def verify_password(
         # The only moment the clear password is at hand to upgrade an old hash.
         rehashed = await deps.passwords.hash(password)
         await store.update_password_hash(deps.db, account.account_id, rehashed)
-
-
-async def revoke_sessions(
-    deps: Deps,
-    tx: Transaction,
-    account_id: str,
-    reason: RevocationReason,
-    *,
-    correlation_id: str,
-    session_id: str | None = None,
-) -> None:
-    """End every session of the account (or just ``session_id``), here and everywhere.
-
-    Auth records the revocation in its own table in the same transaction that enqueues
-    SessionsRevoked, rather than consuming its own event: its bearer check refuses the
-    token the moment the change commits, with no window while the event travels.
-    """
-    now = deps.clock.now()
-    event: SessionsRevoked = new_event(  # type: ignore[assignment]  # new_event returns Event
-        SessionsRevoked,
-        account_id=account_id,
-        correlation_id=correlation_id,
-        occurred_at=now,
-        revoked_before=now,
-        reason=reason,
-        session_id=session_id,
-    )
-    await deps.revocations.record(tx, event)
-    await enqueue(tx, deps.topics.auth_events, event, deps.clock)
-
-
-async def logout(deps: Deps, claims: AccessClaims, *, correlation_id: str) -> None:
-    """End the bearer's session (this token and its re-authenticated successors)."""
-    async with deps.db.transaction() as tx:
-        await revoke_sessions(
-            deps,
-            tx,
-            claims.account_id,
-            "logout",
-            correlation_id=correlation_id,
-            session_id=claims.session_id,
-        )
 
 
 def _issue(deps: Deps, account_id: str, *, session_id: str | None) -> IssuedToken:

@@ -23,10 +23,10 @@ from services.auth.handlers import (
     account_of,
     announce_contact,
     ensure_available,
-    revoke_sessions,
     verify_password,
 )
 from services.auth.policies import CodeRejected, Notifications
+from services.auth.sessions import revoke_sessions
 from services.auth.store import Profile
 from shared.events import NoticeRequested, new_event
 from shared.outbox import enqueue

@@ -11,8 +11,9 @@ from dataclasses import replace
 
 from services.auth import guard_store, guards, store
 from services.auth.domain import check_password, parse_login
-from services.auth.handlers import Deps, revoke_sessions
+from services.auth.handlers import Deps
 from services.auth.policies import CodeRejected, NoActiveCode, ResendCooldown
+from services.auth.sessions import revoke_sessions
 from shared.events import Channel
 
 __all__ = ["PURPOSE", "confirm_reset", "request_reset"]

@@ -1,109 +1,45 @@
 """Deletion's HTTP routes for the person: parse, authorise, call a handler, map errors.
 
+The request and response bodies are in :mod:`services.deletion.api_models`.
+
 No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
 """
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from services.deletion import handlers
+from services.deletion.api_models import (
+    Cancelled,
+    CodeIn,
+    ConsequencesOut,
+    DeletionRequestIn,
+    LostItem,
+    RequestCreated,
+    RequestView,
+    ResendIn,
+    Resent,
+    Scheduled,
+)
 from services.deletion.consequences import Operator
 from services.deletion.domain import (
     CodeExpired,
     CodeRejected,
     DeletionRequest,
     InvalidState,
-    Progress,
     ReauthenticationRequired,
     ResendCooldown,
     ResendRefused,
     WrongCode,
 )
-from shared.events import Channel
 from shared.http import ApiError, correlation_id, error_responses
 from shared.tokens import AccessClaims
 
 __all__ = ["RequestId", "build_router", "invalid_state", "not_found"]
 
 
-def _ticked(value: bool) -> bool:
-    if value is not True:
-        raise ValueError("must be true: the box has to be ticked")
-    return value
-
-
-# StrictBool: 1 or "true" are not a ticked box; only JSON true is.
-Ticked = Annotated[StrictBool, AfterValidator(_ticked), Field(json_schema_extra={"const": True})]
 RequestId = Annotated[str, Path(min_length=1, max_length=64)]
-
-
-class LostItem(BaseModel):
-    id: str
-    text: str
-
-
-class ConsequencesOut(BaseModel):
-    lang: Literal["nb", "en"]
-    shop_name: str
-    title: str
-    intro: str
-    lost: list[LostItem]
-    linked_services: list[str]
-    identifiers: str
-    alternative: str
-    notification_settings_url: str
-
-
-class DeletionRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    understood_consequences: Ticked
-    accepted_terms: Ticked
-    channel: Channel = Field(description="Where the confirmation code is sent")
-
-
-class RequestCreated(BaseModel):
-    request_id: str
-    status: str
-
-
-class RequestView(BaseModel):
-    request_id: str
-    status: str
-    code_delivery_failed: bool
-    expires_at: datetime | None = Field(
-        default=None, description="When the request lapses if left unfinished"
-    )
-    purge_deadline: datetime | None = None
-    participants: dict[str, Progress] | None = None
-
-
-class CodeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(min_length=1, max_length=32)
-
-
-class ResendIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    channel: Channel | None = Field(default=None, description="Switch e-mail ↔ SMS")
-
-
-class Resent(BaseModel):
-    channel: Channel
-
-
-class Scheduled(BaseModel):
-    status: Literal["scheduled"] = "scheduled"
-    purge_deadline: datetime
-
-
-class Cancelled(BaseModel):
-    status: Literal["cancelled"] = "cancelled"
 
 
 def build_router(

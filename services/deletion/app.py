@@ -84,9 +84,9 @@ def bootstrap(
             Periodic("deletion-revocation-prune", 3600, revocations.prune),
             Periodic("deletion-audit-prune", 3600, prune_audit),
         ],
+        # The relay publishes only in the leading process (see services.deletion.lease).
+        relay=LeasedRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds, lease),
     )
-    # The relay publishes only in the leading process (see services.deletion.lease).
-    runtime.relay = LeasedRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds, lease)
     verifier = TokenVerifier(platform.token_public_key, clock)
     # Revoked sessions may not act, but the owner may still watch the request become purged.
     claims = bearer_dependency(verifier, revocations.is_revoked)

@@ -3,7 +3,8 @@
 Every state change is written in the same transaction as the events it causes (the outbox)
 and its audit record, so a crash leaves either all or none. Events of one request share the
 correlation id of the HTTP call that opened it. The purge's use cases are in
-:mod:`services.deletion.purge`.
+:mod:`services.deletion.purge`; the dependencies and the steps both share are in
+:mod:`services.deletion.steps` (re-exported here for the callers that import them from here).
 """
 
 from __future__ import annotations
@@ -11,38 +12,42 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from services.deletion import purge_store, store
+from services.deletion import store
 from services.deletion.domain import (
-    CodePolicy,
     DeletionRequest,
     InvalidState,
     Status,
     Verdict,
     require_recent_authentication,
 )
-from services.deletion.receipts import ReceiptSigner
-from shared.clock import Clock
-from shared.codes import CodeGenerator, CodeHasher
+from services.deletion.steps import (
+    ACCOUNT_HASH_PURPOSE,
+    CODE_PURPOSE,
+    Deps,
+    Policy,
+    account_hash,
+    account_keys,
+    audit,
+    event_about,
+    load_for_event,
+    notify,
+    publish,
+    save,
+)
 from shared.consumer import RejectEvent
-from shared.crypto import FieldCipher, keyed_hash
-from shared.db import Database, Transaction
+from shared.db import Transaction
 from shared.events import (
     Channel,
     CodeDeliveryRequested,
     CodeVerified,
     DeletionRequested,
-    Event,
     NoticeRequested,
     NotificationFailed,
     SurveySubmitted,
-    new_event,
 )
 from shared.outbox import enqueue
-from shared.topics import Topics
 
 __all__ = [
     "ACCOUNT_HASH_PURPOSE",
@@ -67,9 +72,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CODE_PURPOSE = "deletion-code"
-ACCOUNT_HASH_PURPOSE = "account"
-
 
 class RequestExists(Exception):
     """The account already has a deletion request in progress."""
@@ -81,37 +83,6 @@ class RequestExists(Exception):
 
 class RequestNotFound(Exception):
     """No such request for this account (also when it belongs to someone else)."""
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The configurable rules deletion applies."""
-
-    survey_required: bool
-    grace_seconds: int
-    participants: tuple[str, ...]
-    reauth_max_age_seconds: int
-    code: CodePolicy
-    request_ttl_seconds: int = 86400
-    purge_lead_seconds: int = 0
-    participant_timeout_seconds: float = 60.0
-    participant_max_asks: int = 6
-    audit_retention_days: int = 731
-
-
-@dataclass(frozen=True)
-class Deps:
-    """What deletion's handlers need."""
-
-    db: Database
-    clock: Clock
-    topics: Topics
-    policy: Policy
-    hasher: CodeHasher
-    cipher: FieldCipher
-    account_key: bytes
-    new_code: CodeGenerator
-    signer: ReceiptSigner | None = None
 
 
 async def request_deletion(
@@ -139,7 +110,7 @@ async def request_deletion(
         if existing is not None:
             raise RequestExists(existing)
         await store.insert(tx, request, now)
-        await _audit(deps, tx, request, None)
+        await audit(deps, tx, request, None)
         survey = deps.policy.survey_required
         await publish(deps, tx, request, DeletionRequested, channel=channel, survey_required=survey)
         if request.status is Status.AWAITING_CODE:
@@ -230,56 +201,9 @@ async def cancel_request(deps: Deps, *, account_id: str, request_id: str) -> Del
 
 async def get_request(deps: Deps, *, account_id: str, request_id: str) -> DeletionRequest:
     """The account's own request (also after the purge), else RequestNotFound."""
-    request = await store.find_owned(deps.db, request_id, _account_keys(deps, account_id))
+    request = await store.find_owned(deps.db, request_id, account_keys(deps, account_id))
     if request is None:
         raise RequestNotFound
-    return request
-
-
-# --- shared with the purge ------------------------------------------------------------------
-
-
-async def save(
-    deps: Deps, tx: Transaction, before: DeletionRequest, after: DeletionRequest
-) -> None:
-    """Write ``after`` back, with an audit record when its status changed."""
-    await store.save(tx, after, deps.clock.now())
-    if after.status is not before.status:
-        await _audit(deps, tx, after, before.status)
-
-
-async def publish(
-    deps: Deps, tx: Transaction, request: DeletionRequest, kind: type[Any], **payload: Any
-) -> None:
-    """Queue a fact about the request on deletion_events."""
-    event = _event(deps, request, kind, request_id=request.request_id, **payload)
-    await enqueue(tx, deps.topics.deletion_events, event, deps.clock)
-
-
-async def notify(
-    deps: Deps, tx: Transaction, request: DeletionRequest, kind: type[Any], **payload: Any
-) -> str:
-    """Queue a command for the notifier, with an id of its own; return that id."""
-    notification_id = str(uuid.uuid4())
-    event = _event(deps, request, kind, notification_id=notification_id, **payload)
-    await enqueue(tx, deps.topics.notifications, event, deps.clock)
-    return notification_id
-
-
-def account_hash(deps: Deps, account_id: str) -> str:
-    """The keyed hash that stands for the account once it is purged (and in audit records)."""
-    return keyed_hash(deps.account_key, ACCOUNT_HASH_PURPOSE, account_id)
-
-
-async def load_for_event(
-    deps: Deps, tx: Transaction, request_id: str, account_id: str
-) -> DeletionRequest:
-    """The request an event is about, or RejectEvent when it is unknown or someone else's."""
-    request = await store.load(tx, request_id)
-    if request is None:
-        raise RejectEvent("unknown deletion request")
-    if request.account_id not in _account_keys(deps, account_id):
-        raise RejectEvent("the deletion request belongs to another account")
     return request
 
 
@@ -296,7 +220,7 @@ async def _send_code(
         deps.hasher.hash(request.request_id, code), now, notification_id, channel
     )
     await store.save(tx, request, now)
-    event = _event(
+    event = event_about(
         deps,
         request,
         CodeDeliveryRequested,
@@ -310,33 +234,10 @@ async def _send_code(
     return request
 
 
-async def _audit(
-    deps: Deps, tx: Transaction, request: DeletionRequest, previous: Status | None
-) -> None:
-    hashed = account_hash(deps, request.account_id)
-    change = (None if previous is None else previous.value, request.status.value)
-    await purge_store.audit(tx, request.request_id, hashed, change, deps.clock.now())
-
-
-def _event(deps: Deps, request: DeletionRequest, kind: type[Any], **payload: Any) -> Event:
-    return new_event(
-        kind,
-        account_id=request.account_id,
-        correlation_id=request.correlation_id,
-        occurred_at=deps.clock.now(),
-        **payload,
-    )
-
-
-def _account_keys(deps: Deps, account_id: str) -> tuple[str, str]:
-    # Before the purge a request holds the raw account id; after it, only its keyed hash.
-    return account_id, account_hash(deps, account_id)
-
-
 async def _load_owned(
     deps: Deps, tx: Transaction, request_id: str, account_id: str
 ) -> DeletionRequest:
     request = await store.load(tx, request_id)
-    if request is None or request.account_id not in _account_keys(deps, account_id):
+    if request is None or request.account_id not in account_keys(deps, account_id):
         raise RequestNotFound
     return request

@@ -21,15 +21,8 @@ from services.deletion.domain import (
     UnknownParticipant,
     next_ask_at,
 )
-from services.deletion.handlers import (
-    Deps,
-    RequestNotFound,
-    account_hash,
-    load_for_event,
-    notify,
-    publish,
-    save,
-)
+from services.deletion.handlers import RequestNotFound
+from services.deletion.steps import Deps, account_hash, load_for_event, notify, publish, save
 from shared.consumer import RejectEvent
 from shared.db import Transaction
 from shared.events import (
