@@ -3,7 +3,7 @@ runtime lifespan."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Response
@@ -29,11 +29,12 @@ def health_router() -> APIRouter:
 
 
 def operations_router(
-    service: str, runtime: ServiceRuntime, collectors: Sequence[ScrapeCollector] = ()
+    readiness: Callable[[], Awaitable[dict[str, str]]],
+    collectors: Sequence[ScrapeCollector] = (),
 ) -> APIRouter:
-    """``GET /readyz`` (database and broker reachable) and ``GET /metrics`` (Prometheus)."""
+    """``GET /readyz`` (``readiness`` names each dependency and whether it answers) and
+    ``GET /metrics`` (Prometheus, with ``collectors`` read at scrape time)."""
     router = APIRouter()
-    scraped = [outbox_backlog(service, runtime.db), *collectors]
 
     @router.get(
         "/readyz",
@@ -41,8 +42,8 @@ def operations_router(
         responses={503: {"description": "A dependency is unavailable; the body says which"}},
     )
     async def readyz() -> JSONResponse:
-        """Whether the database and the broker answer right now."""
-        checks = await runtime.readiness()
+        """Whether what this service depends on answers right now."""
+        checks = await readiness()
         ready = all(state == "ok" for state in checks.values())
         body = {"status": "ready" if ready else "unavailable", "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)
@@ -55,7 +56,7 @@ def operations_router(
     )
     async def metrics() -> Response:
         """Counters, histograms and gauges in the Prometheus text format."""
-        return Response(await render(scraped), media_type=CONTENT_TYPE)
+        return Response(await render(collectors), media_type=CONTENT_TYPE)
 
     return router
 
@@ -78,7 +79,8 @@ def build_api(
     install_error_handlers(api)
     api.add_middleware(ObservabilityMiddleware, service=service)
     api.include_router(health_router())
-    api.include_router(operations_router(service, runtime, collectors))
+    scraped = [outbox_backlog(service, runtime.db), *collectors]
+    api.include_router(operations_router(runtime.readiness, scraped))
     for router in routers:
         api.include_router(router)
     return api

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,8 +11,7 @@ import pytest
 from devstack.broker import TansuBroker, free_port
 from devstack.mailcatcher import MailCatcher
 from shared.config import PlatformSettings
-from shared.crypto import new_key
-from shared.tokens import new_signing_key, public_key_for
+from tests.support.platform import Keys, new_keys, platform_settings
 
 
 @pytest.fixture(scope="session")
@@ -32,35 +29,15 @@ def kafka_bootstrap() -> Iterator[str]:
         broker.stop()
 
 
-@dataclass(frozen=True)
-class Keys:
-    """A fresh set of platform secrets."""
-
-    signing_key: str
-    public_key: str
-    notification_key: str
-
-
 @pytest.fixture
 def keys() -> Keys:
-    signing = new_signing_key()
-    return Keys(signing, public_key_for(signing), new_key())
+    return new_keys()
 
 
 @pytest.fixture
 def platform(kafka_bootstrap: str, keys: Keys) -> PlatformSettings:
     """Platform settings with a topic prefix (and so consumer groups) of this test's own."""
-    return PlatformSettings(
-        kafka_bootstrap=kafka_bootstrap,
-        topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
-        topic_partitions=2,
-        token_public_key=keys.public_key,
-        notification_key=keys.notification_key,
-        broker_session_timeout_seconds=2.0,
-        broker_heartbeat_interval_seconds=0.5,
-        outbox_poll_seconds=0.2,
-        log_format="text",
-    )
+    return platform_settings(kafka_bootstrap, keys)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from starlette.responses import Response
 
 from services.web.backend import Backend, SessionEnded
 from services.web.config import Settings
-from services.web.operations import operations_router
 from services.web.pages import account, deletion, login, operator
 from services.web.pages.common import Deps, NotSignedIn, OperatorOnly
 from services.web.render import Renderer, redirect, session_of
@@ -22,7 +21,7 @@ from services.web.security import CsrfRefused, session_middleware
 from services.web.session import SessionCodec
 from shared.clock import Clock, SystemClock
 from shared.middleware import ObservabilityMiddleware
-from shared.service import health_router
+from shared.service import health_router, operations_router
 
 __all__ = ["Service", "bootstrap"]
 
@@ -72,7 +71,8 @@ def bootstrap(
     api.add_middleware(ObservabilityMiddleware, service="web")
     _install_handlers(api, renderer)
     api.include_router(health_router())
-    api.include_router(operations_router(backend))
+    # Ready when the services behind the pages answer; no database or broker of its own.
+    api.include_router(operations_router(backend.readiness))
     api.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
     @api.get("/brand.css", include_in_schema=False)

@@ -26,8 +26,8 @@ from shared.events import (
     new_event,
 )
 from shared.tokens import AccessClaims, TokenVerifier
-from tests.conftest import Keys
 from tests.support.kafka import produce_event, produce_raw, read_dead_letters, read_events
+from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import serving
 

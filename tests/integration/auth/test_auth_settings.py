@@ -23,8 +23,8 @@ from shared.events import (
     NoticeRequested,
     SessionsRevoked,
 )
-from tests.conftest import Keys
 from tests.support.kafka import read_events
+from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import serving
 

@@ -19,7 +19,7 @@ from shared.clock import FrozenClock
 from shared.config import PlatformSettings
 from shared.crypto import new_key
 from shared.tokens import TokenIssuer, new_signing_key
-from tests.conftest import Keys
+from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import serving
 

@@ -20,9 +20,9 @@ import pytest
 from devstack.broker import free_port
 from shared.config import PlatformSettings
 from shared.crypto import FieldCipher, decode_key, new_key
-from tests.conftest import Keys
 from tests.integration.deletion.support import account_events, one_event
 from tests.support.kafka import read_events
+from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import bearer
 

@@ -21,9 +21,9 @@ from shared.clock import FrozenClock
 from shared.config import PlatformSettings
 from shared.crypto import FieldCipher, decode_key, new_key
 from shared.events import PurgeCompleted, SurveySubmitted, new_event
-from tests.conftest import Keys
 from tests.integration.deletion.support import account_events, one_event, token
 from tests.support.kafka import produce_event, produce_raw, read_dead_letters
+from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import serving
 

@@ -17,9 +17,9 @@ from shared.clock import FrozenClock
 from shared.config import PlatformSettings
 from shared.crypto import new_key
 from shared.events import AccountPurged, new_event
-from tests.conftest import Keys
 from tests.integration.deletion.support import one_event, token
 from tests.support.kafka import produce_event
+from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import serving
 

@@ -10,8 +10,8 @@ import pytest
 from services.notifier.app import Service, bootstrap
 from services.notifier.config import Settings
 from shared.config import PlatformSettings
-from tests.conftest import Keys
 from tests.integration.notifier.helpers import MakeService, Platform
+from tests.support.platform import Keys
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from shared.events import (
     NotificationDelivered,
     new_event,
 )
-from tests.conftest import Keys
 from tests.support.kafka import produce_event, read_events
+from tests.support.platform import Keys
 
 __all__ = [
     "SIX_DIGITS",

@@ -13,8 +13,8 @@ from services.survey.app import bootstrap
 from services.survey.config import Settings
 from shared.config import PlatformSettings
 from shared.events import SurveySubmitted
-from tests.conftest import Keys
 from tests.support.kafka import read_events
+from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.proxy import TcpProxy
 from tests.support.services import bearer, serving

@@ -24,8 +24,8 @@ from shared.events import (
     SurveySubmitted,
     new_event,
 )
-from tests.conftest import Keys
 from tests.support.kafka import produce_event, produce_raw, read_dead_letters, read_events
+from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import bearer, serving
 

@@ -36,8 +36,8 @@ from shared.clock import FrozenClock
 from shared.config import PlatformSettings
 from shared.crypto import FieldCipher, new_key
 from shared.events import CodeDeliveryRequested
-from shared.tokens import new_signing_key, public_key_for
 from tests.support.kafka import read_events
+from tests.support.platform import new_keys, platform_settings
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -88,19 +88,8 @@ class Browser:
 
 def _module_platform(kafka_bootstrap: str) -> tuple[PlatformSettings, str]:
     """Platform settings with topics of this module's own, and the token signing key."""
-    signing = new_signing_key()
-    platform = PlatformSettings(
-        kafka_bootstrap=kafka_bootstrap,
-        topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
-        topic_partitions=2,
-        token_public_key=public_key_for(signing),
-        notification_key=new_key(),
-        broker_session_timeout_seconds=2.0,
-        broker_heartbeat_interval_seconds=0.5,
-        outbox_poll_seconds=0.2,
-        log_format="text",
-    )
-    return platform, signing
+    keys = new_keys()
+    return platform_settings(kafka_bootstrap, keys), keys.signing_key
 
 
 def _web(auth_url: str, mounts: dict[str, httpx.AsyncBaseTransport], clock: FrozenClock) -> Web:

@@ -23,7 +23,7 @@ from services.web.config import Settings as WebSettings
 from shared.clock import FrozenClock
 from shared.config import PlatformSettings
 from shared.crypto import new_key
-from tests.conftest import Keys
+from tests.support.platform import Keys
 from tests.support.polling import eventually
 
 CODE = "246810"

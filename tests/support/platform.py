@@ -1,0 +1,42 @@
+"""Fresh platform secrets and settings for a test (or a test module) of its own."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from shared.config import PlatformSettings
+from shared.crypto import new_key
+from shared.tokens import new_signing_key, public_key_for
+
+__all__ = ["Keys", "new_keys", "platform_settings"]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """A fresh set of platform secrets."""
+
+    signing_key: str
+    public_key: str
+    notification_key: str
+
+
+def new_keys() -> Keys:
+    """Secrets no other test shares."""
+    signing = new_signing_key()
+    return Keys(signing, public_key_for(signing), new_key())
+
+
+def platform_settings(kafka_bootstrap: str, keys: Keys) -> PlatformSettings:
+    """Settings with a topic prefix (and so consumer groups) of their own, tuned for tests."""
+    return PlatformSettings(
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
+        topic_partitions=2,
+        token_public_key=keys.public_key,
+        notification_key=keys.notification_key,
+        broker_session_timeout_seconds=2.0,
+        broker_heartbeat_interval_seconds=0.5,
+        outbox_poll_seconds=0.2,
+        log_format="text",
+    )
