@@ -29,6 +29,7 @@ def new_secrets() -> dict[str, str]:
         "ADIEU_TOKEN_PUBLIC_KEY": public_key_for(signing_key),
         "ADIEU_NOTIFICATION_KEY": new_key(),
         "AUTH_IDENTIFIER_HMAC_KEY": new_key(),
+        "AUTH_IDENTIFIER_ENCRYPTION_KEY": new_key(),
         "DELETION_HMAC_KEY": new_key(),
         "DELETION_ADMIN_TOKEN": deletion_admin,
         "SURVEY_ADMIN_TOKEN": survey_admin,
@@ -43,7 +44,11 @@ def new_secrets() -> dict[str, str]:
 # Which service may see which secret: only auth signs tokens, only deletion hashes codes.
 COMPOSE_FILES: Mapping[str, tuple[str, ...]] = {
     "platform.env": ("ADIEU_TOKEN_PUBLIC_KEY", "ADIEU_NOTIFICATION_KEY"),
-    "auth.env": ("AUTH_TOKEN_SIGNING_KEY", "AUTH_IDENTIFIER_HMAC_KEY"),
+    "auth.env": (
+        "AUTH_TOKEN_SIGNING_KEY",
+        "AUTH_IDENTIFIER_HMAC_KEY",
+        "AUTH_IDENTIFIER_ENCRYPTION_KEY",
+    ),
     "deletion.env": ("DELETION_HMAC_KEY", "DELETION_ADMIN_TOKEN"),
     "survey.env": ("SURVEY_ADMIN_TOKEN",),
     "web.env": (
@@ -58,14 +63,18 @@ COMPOSE_FILES: Mapping[str, tuple[str, ...]] = {
 def load_or_create(path: Path, fresh: Callable[[], dict[str, str]] = new_secrets) -> dict[str, str]:
     """Read the secrets in ``path``; create the file first if it does not exist.
 
-    A file missing some key (written by an older version) gets a complete fresh set, since
-    the public key must match the signing key.
+    A file written by an older version keeps every secret it has and gains the missing ones,
+    so existing data stays readable; the token key pair is only ever replaced whole, since the
+    public key must match the signing key.
     """
-    if path.exists():
-        stored = _parse(path.read_text(encoding="utf-8"))
-        if set(fresh()) <= set(stored):
-            return stored
-    secrets = fresh()
+    generated = fresh()
+    stored = _parse(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if set(generated) <= set(stored):
+        return stored
+    pair = ("AUTH_TOKEN_SIGNING_KEY", "ADIEU_TOKEN_PUBLIC_KEY")
+    if not all(key in stored for key in pair):
+        stored = {key: value for key, value in stored.items() if key not in pair}
+    secrets = {**generated, **stored}
     write_env_file(path, secrets, replace=True)
     return secrets
 

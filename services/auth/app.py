@@ -10,9 +10,11 @@ from services.auth import agents, handlers
 from services.auth.api import build_router
 from services.auth.config import Settings
 from services.auth.guard_store import GUARD_SCHEMA
+from services.auth.migrations import migrations
 from services.auth.passwords import Passwords
 from services.auth.pictures import PictureStore
 from services.auth.store import SCHEMA
+from services.auth.vault import IdentifierVault
 from shared.clock import Clock, SystemClock
 from shared.codes import CodeGenerator, random_code
 from shared.crypto import FieldCipher
@@ -47,7 +49,15 @@ def bootstrap(
     clock = clock or SystemClock()
     platform = settings.platform
     signing_key = settings.token_signing_key.get_secret_value()
-    db = Database(settings.database_path("auth"), SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA)
+    vault = IdentifierVault(
+        lookup_key=settings.identifier_hmac_key_bytes(),
+        cipher=FieldCipher(settings.identifier_encryption_key_bytes()),
+    )
+    db = Database(
+        settings.database_path("auth"),
+        SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA,
+        migrations(vault),
+    )
     revocations = Revocations(db, clock, platform.token_max_lifetime_seconds)
     deps = handlers.Deps(
         db=db,
@@ -60,6 +70,7 @@ def bootstrap(
         phone_region=settings.default_phone_region,
         revocations=revocations,
         pictures=PictureStore(settings.data_dir / "auth" / "pictures", settings.picture_limits()),
+        vault=vault,
         hide_unknown_accounts=settings.hide_unknown_accounts,
         account_throttle=settings.account_throttle(),
         address_throttle=settings.address_throttle(),

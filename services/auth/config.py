@@ -8,6 +8,7 @@ from pydantic_settings import SettingsConfigDict
 
 from services.auth.pictures import PictureLimits
 from services.auth.policies import CodePolicy, ThrottlePolicy
+from services.auth.vault import derive_encryption_key
 from shared.config import ServiceSettings
 from shared.crypto import decode_key
 from shared.tokens import public_key_for
@@ -16,7 +17,7 @@ __all__ = ["Settings"]
 
 
 class Settings(ServiceSettings):
-    """The auth service's settings; the two secrets have no defaults."""
+    """The auth service's settings; the signing and digest keys have no defaults."""
 
     model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
 
@@ -26,6 +27,11 @@ class Settings(ServiceSettings):
     )
     identifier_hmac_key: SecretStr = Field(
         description="32-byte key (URL-safe base64) for the digests of retired identifiers"
+    )
+    identifier_encryption_key: SecretStr | None = Field(
+        default=None,
+        description="32-byte key (URL-safe base64) encrypting stored e-mails and phones;"
+        " unset means derived from AUTH_IDENTIFIER_HMAC_KEY with HKDF",
     )
     token_lifetime_seconds: int = Field(default=900, ge=60, le=86400)
     default_phone_region: str = Field(
@@ -46,10 +52,11 @@ class Settings(ServiceSettings):
     picture_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     picture_max_side: int = Field(default=4096, ge=16)
 
-    @field_validator("token_signing_key", "identifier_hmac_key")
+    @field_validator("token_signing_key", "identifier_hmac_key", "identifier_encryption_key")
     @classmethod
-    def _key_is_32_bytes(cls, value: SecretStr) -> SecretStr:
-        decode_key(value.get_secret_value(), size=32)
+    def _key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            decode_key(value.get_secret_value(), size=32)
         return value
 
     @field_validator("default_phone_region")
@@ -112,3 +119,9 @@ class Settings(ServiceSettings):
     def identifier_hmac_key_bytes(self) -> bytes:
         """The decoded key for retired-identifier digests."""
         return decode_key(self.identifier_hmac_key.get_secret_value(), size=32)
+
+    def identifier_encryption_key_bytes(self) -> bytes:
+        """The key encrypting stored identifiers: the configured one, else derived."""
+        if self.identifier_encryption_key is None:
+            return derive_encryption_key(self.identifier_hmac_key_bytes())
+        return decode_key(self.identifier_encryption_key.get_secret_value(), size=32)

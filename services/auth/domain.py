@@ -1,9 +1,9 @@
 """Accounts' rules: canonical identifiers, the password policy, account states; no I/O.
 
 An identifier is an e-mail address or a phone number, always compared in canonical form:
-e-mail trimmed and lower-cased, phone in E.164. Canonical forms are what the account table
-stores and what retired-identifier digests are computed from, so every typed variant of one
-address meets the same row and the same digest.
+e-mail trimmed and lower-cased, phone in E.164. Canonical forms are what the account table's
+lookup digests and the retired-identifier digests are computed from, so every typed variant of
+one address meets the same row and the same digest.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from services.auth.passwords import Passwords
 from services.auth.pictures import PictureStore
 from services.auth.policies import CodePolicy, ThrottlePolicy
 from services.auth.sessions import logout, revoke_sessions
+from services.auth.vault import IdentifierVault
 from shared.clock import Clock
 from shared.codes import CodeGenerator, CodeHasher, random_code
 from shared.crypto import FieldCipher
@@ -81,6 +82,8 @@ class Deps:
     phone_region: str
     revocations: Revocations
     pictures: PictureStore
+    # Stored e-mails and phones: digests to find accounts by, ciphertexts to read them.
+    vault: IdentifierVault
     hide_unknown_accounts: bool = False
     account_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     address_throttle: ThrottlePolicy = field(
@@ -129,7 +132,7 @@ async def register(deps: Deps, details: Registration, *, correlation_id: str) ->
         await ensure_available(deps, tx, details.identifiers())
         if details.username and await store.username_taken(tx, details.username, ""):
             raise UsernameTaken
-        await store.insert_account(tx, account, deps.clock.now())
+        await store.insert_account(tx, deps.vault, account, deps.clock.now())
         await _announce(deps, tx, account, correlation_id)
     log.info("account registered", extra={"correlation_id": correlation_id})
     return account.account_id
@@ -143,7 +146,7 @@ async def ensure_available(
         if await store.retired(tx, identifier_digest(deps.identifier_key, identifier)):
             raise IdentifierRetired(identifier.kind)
     for identifier in identifiers:
-        if await store.identifier_in_use(tx, identifier):
+        if await store.identifier_in_use(tx, deps.vault, identifier):
             raise IdentifierTaken(identifier.kind)
 
 
@@ -192,7 +195,7 @@ async def sign_in(
     someone who knows the password.
     """
     identifier = parse_login(login, deps.phone_region)
-    account = await store.find_by_identifier(deps.db, identifier)
+    account = await store.find_by_identifier(deps.db, deps.vault, identifier)
     address = [guards.address_scope(deps, client)] if client else []
     if account is None:
         scopes = [guards.login_scope(deps, identifier.value), *address]
@@ -219,7 +222,7 @@ async def reauthenticate(deps: Deps, claims: AccessClaims, *, password: str) -> 
 
 async def account_of(deps: Deps, claims: AccessClaims) -> Account:
     """The bearer's own account."""
-    account = await store.find_account(deps.db, claims.account_id)
+    account = await store.find_account(deps.db, deps.vault, claims.account_id)
     if account is None:
         raise AccountNotFound
     return account
@@ -264,7 +267,8 @@ async def purge_account(deps: Deps, tx: Transaction, event: AccountPurged) -> No
     picture = (await store.find_profile(tx, event.account_id)).picture
     await guard_store.delete_codes_of(tx, event.account_id)
     await guard_store.forget_failures(tx, guards.account_scope(deps, event.account_id)[0])
-    account = await store.delete_account(tx, event.account_id)  # its profile row cascades
+    # Its profile row cascades; the clear identifiers come back only for the retired digests.
+    account = await store.delete_account(tx, deps.vault, event.account_id)
     if account is not None:
         digests = [identifier_digest(deps.identifier_key, i) for i in account.identifiers()]
         await store.retire(tx, digests)

@@ -86,7 +86,7 @@ async def update_profile(
     async with deps.db.transaction() as tx:
         if username and await store.username_taken(tx, username, account.account_id):
             raise UsernameTaken
-        await store.update_account(tx, account)
+        await store.update_account(tx, deps.vault, account)
         await store.save_profile(tx, account.account_id, profile)
         if (account.language, profile.time_zone) != (
             current.account.language,
@@ -105,7 +105,7 @@ async def change_password(
     await verify_password(deps, account, current)
     new_hash = await deps.passwords.hash(new)
     async with deps.db.transaction() as tx:
-        await store.update_account(tx, replace(account, password_hash=new_hash))
+        await store.update_account(tx, deps.vault, replace(account, password_hash=new_hash))
         await revoke_sessions(
             deps, tx, account.account_id, "password_changed", correlation_id=correlation_id
         )
@@ -121,11 +121,13 @@ async def request_contact_change(
     """Send a code to the new address; nothing changes until it is confirmed."""
     account = await account_of(deps, claims)
     canonical = _canonical(deps, kind, value)
+    # At rest under auth's own key; on the wire to the notifier under the notification key.
+    pending = deps.vault.seal_pending(canonical, account.account_id)
     sealed = deps.notification_cipher.encrypt(canonical, context=account.account_id)
     async with deps.db.transaction() as tx:
         await ensure_available(deps, tx, (Identifier(kind, canonical),))
         issued = await guards.issue_code(
-            deps, tx, account.account_id, f"{kind}_change", pending_enc=sealed
+            deps, tx, account.account_id, f"{kind}_change", pending_enc=pending
         )
         await guards.send_code(
             deps,
@@ -150,14 +152,14 @@ async def confirm_contact_change(
         if isinstance(outcome, CodeRejected):
             updated = current.account
         else:
-            value = deps.notification_cipher.decrypt(outcome.pending_enc or "", context=account_id)
+            value = deps.vault.open_pending(outcome.pending_enc or "", account_id)
             await ensure_available(deps, tx, (Identifier(kind, value),))
             updated = (
                 replace(current.account, email=value)
                 if kind == "email"
                 else replace(current.account, phone=value)
             )
-            await store.update_account(tx, updated)
+            await store.update_account(tx, deps.vault, updated)
             notice = new_event(
                 NoticeRequested,
                 account_id=account_id,

@@ -26,7 +26,7 @@ PURPOSE = "password_reset"
 async def request_reset(deps: Deps, *, login: str, channel: Channel, correlation_id: str) -> None:
     """Send a reset code if there is an active account with an address on ``channel``."""
     identifier = parse_login(login, deps.phone_region)
-    account = await store.find_by_identifier(deps.db, identifier)
+    account = await store.find_by_identifier(deps.db, deps.vault, identifier)
     address = None if account is None else (account.email if channel == "email" else account.phone)
     if account is None or address is None or account.status != "active":
         log.info(
@@ -60,7 +60,7 @@ async def confirm_reset(
     """
     check_password(new_password, "new_password")
     identifier = parse_login(login, deps.phone_region)
-    account = await store.find_by_identifier(deps.db, identifier)
+    account = await store.find_by_identifier(deps.db, deps.vault, identifier)
     # Hashed before looking at the code, so an unknown login costs the same time.
     new_hash = await deps.passwords.hash(new_password)
     if account is None:
@@ -68,7 +68,7 @@ async def confirm_reset(
     async with deps.db.transaction() as tx:
         outcome = await guards.redeem_code(deps, tx, account.account_id, PURPOSE, code)
         if not isinstance(outcome, CodeRejected):
-            await store.update_account(tx, replace(account, password_hash=new_hash))
+            await store.update_account(tx, deps.vault, replace(account, password_hash=new_hash))
             await guard_store.forget_failures(tx, guards.account_scope(deps, account.account_id)[0])
             await revoke_sessions(
                 deps, tx, account.account_id, "password_reset", correlation_id=correlation_id

@@ -1,8 +1,8 @@
 """Auth's SQLite tables and queries.
 
-``accounts`` holds the only clear-text copies of a person's e-mail address and phone number on
-the platform. ``retired_identifiers`` holds keyed digests of the identifiers of purged accounts,
-never the identifiers themselves.
+No table holds an e-mail address or phone number in clear: ``accounts`` keeps a keyed digest of
+each (unique, for lookups) and a ciphertext (for reading), see :mod:`services.auth.vault`.
+``retired_identifiers`` holds keyed digests of the identifiers of purged accounts.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from typing import Any
 
 from services.auth.domain import Account, Identifier
 from services.auth.policies import Notifications
+from services.auth.vault import IdentifierVault
 from shared.db import Database, Transaction
 
 __all__ = [
     "SCHEMA",
     "Profile",
+    "account_shape",
     "delete_account",
     "find_account",
     "find_by_identifier",
@@ -34,22 +36,32 @@ __all__ = [
     "username_taken",
 ]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS accounts (
+
+def account_shape(table: str) -> str:
+    """The ``CREATE TABLE`` of accounts under ``table`` (a migration builds a copy by it)."""
+    return f"""CREATE TABLE IF NOT EXISTS {table} (
     account_id TEXT PRIMARY KEY,
-    email TEXT,
-    phone TEXT,
+    email_digest TEXT,
+    phone_digest TEXT,
+    email_enc TEXT,
+    phone_enc TEXT,
     password_hash TEXT NOT NULL,
     username TEXT,
     language TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('active', 'deletion_pending')),
     purge_deadline TEXT,
     created_at TEXT NOT NULL,
-    CHECK (email IS NOT NULL OR phone IS NOT NULL),
+    CHECK (email_digest IS NOT NULL OR phone_digest IS NOT NULL),
+    CHECK ((email_digest IS NULL) = (email_enc IS NULL)),
+    CHECK ((phone_digest IS NULL) = (phone_enc IS NULL)),
     CHECK ((status = 'deletion_pending') = (purge_deadline IS NOT NULL))
-) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS accounts_by_email ON accounts (email);
-CREATE UNIQUE INDEX IF NOT EXISTS accounts_by_phone ON accounts (phone);
+) WITHOUT ROWID;"""
+
+
+SCHEMA = """
+{ACCOUNTS}
+CREATE UNIQUE INDEX IF NOT EXISTS accounts_by_email_digest ON accounts (email_digest);
+CREATE UNIQUE INDEX IF NOT EXISTS accounts_by_phone_digest ON accounts (phone_digest);
 CREATE UNIQUE INDEX IF NOT EXISTS accounts_by_username ON accounts (lower(username));
 -- Settings beyond sign-in, kept apart so older databases need no migration of ``accounts``.
 CREATE TABLE IF NOT EXISTS profiles (
@@ -65,22 +77,24 @@ CREATE TABLE IF NOT EXISTS profiles (
 CREATE TABLE IF NOT EXISTS retired_identifiers (
     digest TEXT PRIMARY KEY
 ) WITHOUT ROWID;
-"""
+""".replace("{ACCOUNTS}", account_shape("accounts"))
 
-_COLUMNS = "account_id, email, phone, password_hash, username, language, status, purge_deadline"
+_COLUMNS = (
+    "account_id, email_enc, phone_enc, password_hash, username, language, status, purge_deadline"
+)
 # The column is chosen from a fixed pair, never from input.
 _LOOKUP = {
-    "email": f"SELECT {_COLUMNS} FROM accounts WHERE email = ?",  # noqa: S608  # constant
-    "phone": f"SELECT {_COLUMNS} FROM accounts WHERE phone = ?",  # noqa: S608  # constant
+    "email": f"SELECT {_COLUMNS} FROM accounts WHERE email_digest = ?",  # noqa: S608  # constant
+    "phone": f"SELECT {_COLUMNS} FROM accounts WHERE phone_digest = ?",  # noqa: S608  # constant
 }
 
 
-def _account(row: Any) -> Account:
-    deadline = row["purge_deadline"]
+def _account(row: Any, vault: IdentifierVault) -> Account:
+    account_id, deadline = row["account_id"], row["purge_deadline"]
     return Account(
-        account_id=row["account_id"],
-        email=row["email"],
-        phone=row["phone"],
+        account_id=account_id,
+        email=vault.open(row["email_enc"], account_id),
+        phone=vault.open(row["phone_enc"], account_id),
         password_hash=row["password_hash"],
         username=row["username"],
         language=row["language"],
@@ -89,14 +103,27 @@ def _account(row: Any) -> Account:
     )
 
 
-async def insert_account(tx: Transaction, account: Account, created_at: datetime) -> None:
-    """Store a new account."""
+def _sealed(vault: IdentifierVault, account: Account) -> tuple[str | None, ...]:
+    """``email_digest, phone_digest, email_enc, phone_enc`` of the account, in that order."""
+    return (
+        vault.digest_of(account.email),
+        vault.digest_of(account.phone),
+        vault.seal(account.email, account.account_id),
+        vault.seal(account.phone, account.account_id),
+    )
+
+
+async def insert_account(
+    tx: Transaction, vault: IdentifierVault, account: Account, created_at: datetime
+) -> None:
+    """Store a new account, its identifiers as digests and ciphertexts only."""
     await tx.execute(
-        f"INSERT INTO accounts ({_COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608  # constant columns
+        "INSERT INTO accounts (account_id, email_digest, phone_digest, email_enc, phone_enc,"
+        " password_hash, username, language, status, purge_deadline, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             account.account_id,
-            account.email,
-            account.phone,
+            *_sealed(vault, account),
             account.password_hash,
             account.username,
             account.language,
@@ -107,9 +134,11 @@ async def insert_account(tx: Transaction, account: Account, created_at: datetime
     )
 
 
-async def identifier_in_use(tx: Transaction, identifier: Identifier) -> bool:
+async def identifier_in_use(
+    tx: Transaction, vault: IdentifierVault, identifier: Identifier
+) -> bool:
     """Whether an account already has ``identifier``."""
-    cursor = await tx.execute(_LOOKUP[identifier.kind], (identifier.value,))
+    cursor = await tx.execute(_LOOKUP[identifier.kind], (vault.digest(identifier),))
     row = await cursor.fetchone()
     await cursor.close()
     return row is not None
@@ -131,19 +160,21 @@ async def retire(tx: Transaction, digests: Iterable[str]) -> None:
     )
 
 
-async def find_by_identifier(db: Database, identifier: Identifier) -> Account | None:
+async def find_by_identifier(
+    db: Database, vault: IdentifierVault, identifier: Identifier
+) -> Account | None:
     """The account signing in with ``identifier``, if any."""
-    row = await db.fetch_one(_LOOKUP[identifier.kind], (identifier.value,))
-    return _account(row) if row is not None else None
+    row = await db.fetch_one(_LOOKUP[identifier.kind], (vault.digest(identifier),))
+    return _account(row, vault) if row is not None else None
 
 
-async def find_account(db: Database, account_id: str) -> Account | None:
+async def find_account(db: Database, vault: IdentifierVault, account_id: str) -> Account | None:
     """The account with ``account_id``, if it still exists."""
     row = await db.fetch_one(
         f"SELECT {_COLUMNS} FROM accounts WHERE account_id = ?",  # noqa: S608  # constant columns
         (account_id,),
     )
-    return _account(row) if row is not None else None
+    return _account(row, vault) if row is not None else None
 
 
 async def update_password_hash(db: Database, account_id: str, password_hash: str) -> None:
@@ -166,7 +197,9 @@ async def mark_deletion_pending(tx: Transaction, account_id: str, purge_deadline
     return updated > 0
 
 
-async def delete_account(tx: Transaction, account_id: str) -> Account | None:
+async def delete_account(
+    tx: Transaction, vault: IdentifierVault, account_id: str
+) -> Account | None:
     """Delete the account row and return what it held (for its digests); None if it was gone."""
     cursor = await tx.execute(
         f"DELETE FROM accounts WHERE account_id = ? RETURNING {_COLUMNS}",  # noqa: S608  # constant columns
@@ -174,17 +207,16 @@ async def delete_account(tx: Transaction, account_id: str) -> Account | None:
     )
     row = await cursor.fetchone()
     await cursor.close()
-    return _account(row) if row is not None else None
+    return _account(row, vault) if row is not None else None
 
 
-async def update_account(tx: Transaction, account: Account) -> None:
+async def update_account(tx: Transaction, vault: IdentifierVault, account: Account) -> None:
     """Store an account's changed identifiers, password hash, username and language."""
     await tx.execute(
-        "UPDATE accounts SET email = ?, phone = ?, password_hash = ?, username = ?, language = ?"
-        " WHERE account_id = ?",
+        "UPDATE accounts SET email_digest = ?, phone_digest = ?, email_enc = ?, phone_enc = ?,"
+        " password_hash = ?, username = ?, language = ? WHERE account_id = ?",
         (
-            account.email,
-            account.phone,
+            *_sealed(vault, account),
             account.password_hash,
             account.username,
             account.language,

@@ -89,15 +89,25 @@ async def _events_of(platform: PlatformSettings, topic: str, kind: type[Any]) ->
     return [e for e in events if isinstance(e, kind)] or None
 
 
+def _clear_identifiers_in(path: Path) -> list[str]:
+    """Which spellings of the e-mail address or phone number the file's raw bytes contain."""
+    raw = path.read_bytes().lower()
+    forms = (EMAIL, "kari.nordmann", *PHONE_FORMS, PHONE.removeprefix("+"))
+    return [form for form in forms if form.encode() in raw]
+
+
 async def test_registration_announces_the_account_and_every_identifier_form_signs_in(
     auth: Auth, keys: Keys
 ) -> None:
     topics = auth.platform.topics
+    database = auth.service.deps.db.path
     async with serving(auth.service) as client:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         created = await _register(client, username=USERNAME, language="en")
         assert created.status_code == 201, created.text
         account_id = created.json()["account_id"]
+        # Stored as digests and ciphertexts only, from the first moment (not just after purge).
+        assert _clear_identifiers_in(database) == []
 
         registered = await eventually(
             lambda: _events_of(auth.platform, topics.auth_events, AccountRegistered),
@@ -110,6 +120,7 @@ async def test_registration_announces_the_account_and_every_identifier_form_sign
         claims = await _sign_in_every_way(client, auth, account_id)
         await _refusals(client)
         await _reauthenticate(client, auth, claims, account_id)
+        assert _clear_identifiers_in(database) == []
 
     assert [(e.account_id, e.payload.model_dump()) for e in registered] == [
         (account_id, {"language": "en"})

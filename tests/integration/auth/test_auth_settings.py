@@ -173,6 +173,10 @@ async def _email_change(client: httpx.AsyncClient, auth: Auth, token: str, accou
     )
     assert (again.status_code, again.json()["error"]) == (429, "resend_cooldown")
     assert int(again.headers["Retry-After"]) == 60
+    # The address waiting for its code is stored encrypted, like the account's own.
+    raw = auth.service.deps.db.path.read_bytes().lower()
+    assert b"kari.new@example.com" not in raw
+    assert EMAIL.encode() not in raw
 
     sent = (await _events(auth, CodeDeliveryRequested, 1))[0].payload
     assert (sent.purpose, sent.channel, sent.valid_minutes) == ("contact_change", "email", 10)

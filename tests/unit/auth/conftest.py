@@ -11,9 +11,11 @@ from argon2 import PasswordHasher
 
 from services.auth import handlers
 from services.auth.guard_store import GUARD_SCHEMA
+from services.auth.migrations import migrations
 from services.auth.passwords import Passwords
 from services.auth.pictures import PictureStore
 from services.auth.store import SCHEMA
+from services.auth.vault import IdentifierVault
 from shared.clock import FrozenClock
 from shared.crypto import FieldCipher
 from shared.db import Database
@@ -28,7 +30,9 @@ CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 @pytest.fixture
 async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
     clock = FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
-    db = Database(tmp_path / "auth.sqlite3", SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA)
+    vault = IdentifierVault(lookup_key=bytes(range(32)), cipher=FieldCipher(bytes(range(1, 33))))
+    schema = SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA
+    db = Database(tmp_path / "auth.sqlite3", schema, migrations(vault))
     await db.open()
     yield handlers.Deps(
         db=db,
@@ -41,6 +45,7 @@ async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
         phone_region="NO",
         revocations=Revocations(db, clock, 3600),
         pictures=PictureStore(tmp_path / "pictures"),
+        vault=vault,
         new_code=lambda: "123456",
     )
     await db.close()

@@ -43,7 +43,7 @@ async def _outbox(deps: handlers.Deps) -> list[tuple[str, str]]:
 
 async def test_register_writes_account_and_both_events_together(deps: handlers.Deps) -> None:
     account_id = await handlers.register(deps, _details(), correlation_id="c-1")
-    account = await store.find_account(deps.db, account_id)
+    account = await store.find_account(deps.db, deps.vault, account_id)
     assert account is not None
     assert (account.email, account.phone, account.status) == (
         "kari@example.com",
@@ -75,7 +75,7 @@ async def test_sign_in_rehashes_a_hash_made_with_old_parameters(
 
     await handlers.sign_in(upgraded, login="+47 912 34 567", password=PASSWORD)
 
-    account = await store.find_account(deps.db, account_id)
+    account = await store.find_account(deps.db, deps.vault, account_id)
     assert account is not None
     assert not stronger.check_needs_rehash(account.password_hash)
     assert CHEAP.check_needs_rehash(account.password_hash)
@@ -111,7 +111,7 @@ async def test_purge_erases_the_account_and_retires_its_identifiers(deps: handle
     async with deps.db.transaction() as tx:
         await handlers.purge_account(deps, tx, _purged(account_id))
 
-    assert await store.find_account(deps.db, account_id) is None
+    assert await store.find_account(deps.db, deps.vault, account_id) is None
     digests = [
         row["digest"] for row in await deps.db.fetch_all("SELECT digest FROM retired_identifiers")
     ]

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from services.auth.config import Settings
 from services.auth.passwords import Passwords
 from shared.config import PlatformSettings
-from shared.crypto import new_key
+from shared.crypto import decode_key, new_key
 from shared.tokens import new_signing_key, public_key_for
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -54,10 +54,26 @@ def test_defaults() -> None:
     assert len(settings.identifier_hmac_key_bytes()) == 32
 
 
+def test_the_identifier_encryption_key_is_the_configured_one_or_derived() -> None:
+    signing = new_signing_key()
+    hmac_key = new_key()
+    derived = _settings(signing, public_key_for(signing), identifier_hmac_key=hmac_key)
+    key = derived.identifier_encryption_key_bytes()
+    # Derived, so never the digest key itself, and the same on every start.
+    assert len(key) == 32
+    assert key != derived.identifier_hmac_key_bytes()
+    again = _settings(signing, public_key_for(signing), identifier_hmac_key=hmac_key)
+    assert again.identifier_encryption_key_bytes() == key
+    chosen = new_key()
+    given = _settings(signing, public_key_for(signing), identifier_encryption_key=chosen)
+    assert given.identifier_encryption_key_bytes() == decode_key(chosen, size=32)
+
+
 @pytest.mark.parametrize(
     "override",
     [
         {"identifier_hmac_key": "too-short"},
+        {"identifier_encryption_key": "too-short"},
         {"token_signing_key": "not a key"},
         {"default_phone_region": "XX"},
     ],
