@@ -12,12 +12,15 @@ import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = [
     "DecryptionError",
     "FieldCipher",
     "decode_key",
+    "derive_key",
     "encode_key",
     "keyed_hash",
     "new_key",
@@ -50,6 +53,15 @@ def decode_key(text: str, *, size: int | None = None) -> bytes:
     if size is not None and len(raw) != size:
         raise ValueError(f"key must be {size} bytes, got {len(raw)}")
     return raw
+
+
+def derive_key(master: bytes, purpose: str) -> bytes:
+    """A 32-byte key for ``purpose`` derived from ``master`` (HKDF-SHA256).
+
+    Lets a service use one configured secret for several jobs without reusing the same key.
+    """
+    info = f"adieu {purpose}".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
 
 
 def keyed_hash(key: bytes, purpose: str, value: str) -> str:

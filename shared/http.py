@@ -6,6 +6,7 @@ extras. Validation errors name the field but never echo what was sent (it may be
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "correlation_id",
     "error_responses",
     "install_error_handlers",
+    "operator_dependency",
 ]
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,41 @@ def bearer_dependency(
         return verified
 
     return claims
+
+
+def operator_dependency(
+    token: str,
+    *,
+    missing_error: str = "unauthorized",
+    wrong_error: str = "invalid_token",
+    description: str = "The operator token",
+) -> Callable[[Request], Awaitable[None]]:
+    """A dependency admitting only requests whose bearer token is the operator ``token``.
+
+    The error codes are the service's own (each published in its API); the check is shared.
+    """
+    expected = token.encode()
+    scheme = HTTPBearer(auto_error=False, description=description)
+
+    async def operator(request: Request) -> None:
+        credentials: HTTPAuthorizationCredentials | None = await scheme(request)
+        if credentials is None:
+            raise ApiError(
+                401,
+                missing_error,
+                "The operator token is required.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        # Constant time, so the token cannot be guessed from how long a refusal takes.
+        if not hmac.compare_digest(credentials.credentials.encode(), expected):
+            raise ApiError(
+                401,
+                wrong_error,
+                "The operator token is not valid.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+
+    return operator
 
 
 def correlation_id(request: Request) -> str:

@@ -16,25 +16,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from services.auth.domain import Identifier
-from shared.crypto import FieldCipher, keyed_hash
+from shared.crypto import FieldCipher, derive_key, keyed_hash
 
 __all__ = ["LOOKUP_PURPOSE", "IdentifierVault", "derive_encryption_key"]
 
 LOOKUP_PURPOSE = "identifier-lookup"
-_HKDF_INFO = b"adieu auth identifier encryption v1"
 # Associated data of a pending new address, so it cannot pass for the account's stored one.
 _PENDING = ":pending"
 
 
 def derive_encryption_key(identifier_hmac_key: bytes) -> bytes:
     """A 32-byte encryption key derived from the digest key (HKDF-SHA256), when none is set."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-        identifier_hmac_key
-    )
+    return derive_key(identifier_hmac_key, "auth identifier encryption v1")
 
 
 @dataclass(frozen=True)

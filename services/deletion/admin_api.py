@@ -5,19 +5,18 @@ Operator routes are mounted only when ``DELETION_ADMIN_TOKEN`` is set; without i
 exist (404), so an unconfigured service offers no operator surface at all.
 """
 
-import hmac
 import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from services.deletion import handlers, purge, purge_store, store
 from services.deletion.api import RequestId, invalid_state, not_found
 from services.deletion.domain import DeletionRequest, InvalidState, Progress, Status
 from services.deletion.receipts import ReceiptSigner
-from shared.http import ApiError, error_responses
+from shared.http import ApiError, error_responses, operator_dependency
 from shared.tokens import AccessClaims
 
 __all__ = ["build_admin_router", "build_receipt_router"]
@@ -84,18 +83,12 @@ def build_receipt_router(
 
 def build_admin_router(deps: handlers.Deps, admin_token: str) -> APIRouter:
     """The operator's routes, guarded by ``Authorization: Bearer <DELETION_ADMIN_TOKEN>``."""
-    expected = admin_token.encode()
-
-    async def operator(request: Request) -> None:
-        given = request.headers.get("authorization", "")
-        scheme, _, token = given.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected):
-            raise ApiError(
-                401,
-                "invalid_admin_token",
-                "The operator token is missing or wrong.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+    operator = operator_dependency(
+        admin_token,
+        missing_error="invalid_admin_token",
+        wrong_error="invalid_admin_token",
+        description="The DELETION_ADMIN_TOKEN",
+    )
 
     router = APIRouter(tags=["operator"], dependencies=[Depends(operator)])
 

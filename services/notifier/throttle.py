@@ -8,22 +8,15 @@ so that the stored value cannot be matched against another service's keyed hashe
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from shared.crypto import keyed_hash
+from shared.crypto import derive_key, keyed_hash
 from shared.events import Channel
 
 __all__ = ["derive_throttle_key", "recipient_key"]
 
-_HKDF_INFO = b"adieu notifier recipient throttle v1"
-
 
 def derive_throttle_key(notification_key: bytes) -> bytes:
     """A 32-byte throttle key derived from the notification key (HKDF-SHA256)."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-        notification_key
-    )
+    return derive_key(notification_key, "notifier recipient throttle v1")
 
 
 def recipient_key(key: bytes, channel: Channel, address: str) -> str:

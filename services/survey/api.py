@@ -3,15 +3,13 @@
 No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
 """
 
-import hmac
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from services.survey import handlers
 from services.survey.domain import Answers, InvalidAnswer
@@ -23,7 +21,7 @@ from services.survey.store import AlreadySubmitted
 from shared.http import ApiError, correlation_id, error_responses
 from shared.tokens import AccessClaims
 
-__all__ = ["build_report_router", "build_router", "operator_dependency"]
+__all__ = ["build_report_router", "build_router"]
 
 
 class Option(BaseModel):
@@ -120,34 +118,6 @@ def build_router(deps: handlers.Deps, claims: object) -> APIRouter:
     return router
 
 
-_operator_bearer = HTTPBearer(auto_error=False, description="The SURVEY_ADMIN_TOKEN")
-
-
-def operator_dependency(token: SecretStr) -> Callable[[Request], Awaitable[None]]:
-    """A dependency admitting only requests that carry ``token`` as their bearer token."""
-    expected = token.get_secret_value().encode()
-
-    async def operator(request: Request) -> None:
-        credentials: HTTPAuthorizationCredentials | None = await _operator_bearer(request)
-        if credentials is None:
-            raise ApiError(
-                401,
-                "unauthorized",
-                "The operator token is required.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        # Constant time, so the token cannot be guessed from how long a refusal takes.
-        if not hmac.compare_digest(credentials.credentials.encode(), expected):
-            raise ApiError(
-                401,
-                "invalid_token",
-                "The operator token is not valid.",
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
-
-    return operator
-
-
 # Reports are about people, even if no one in them can be named: no copies kept on the way.
 _PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
@@ -155,7 +125,7 @@ _PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 def build_report_router(
     deps: handlers.Deps, operator: Callable[[Request], Awaitable[None]]
 ) -> APIRouter:
-    """The operator's report routes, behind ``operator`` (see :func:`operator_dependency`)."""
+    """The operator's report routes, behind ``operator`` (shared.http.operator_dependency)."""
     router = APIRouter(prefix="/v1/reports", tags=["reports"], dependencies=[Depends(operator)])
 
     async def report(

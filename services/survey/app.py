@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from services.survey import agents, handlers
-from services.survey.api import build_report_router, build_router, operator_dependency
+from services.survey.api import build_report_router, build_router
 from services.survey.config import Settings
 from services.survey.questionnaire import load_questionnaire
 from services.survey.store import SCHEMA
 from shared.clock import Clock, SystemClock
 from shared.db import Database
 from shared.faust_app import create_faust_app
-from shared.http import bearer_dependency
+from shared.http import bearer_dependency, operator_dependency
 from shared.periodic import Periodic
 from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.runtime import ServiceRuntime
@@ -59,6 +59,13 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
     routers = [build_router(deps, claims)]
     # Without an operator token the report routes do not exist, so they answer 404.
     if settings.admin_token is not None:
-        routers.append(build_report_router(deps, operator_dependency(settings.admin_token)))
+        routers.append(
+            build_report_router(
+                deps,
+                operator_dependency(
+                    settings.admin_token.get_secret_value(), description="The SURVEY_ADMIN_TOKEN"
+                ),
+            )
+        )
     api = build_api("survey", runtime, *routers)
     return Service(api=api, runtime=runtime, deps=deps)

@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from shared.clock import Clock
+from pydantic import SecretStr
+
+from services.deletion.app import Service, bootstrap
+from services.deletion.config import Settings
+from shared.clock import Clock, FrozenClock
 from shared.config import PlatformSettings
+from shared.crypto import new_key
 from shared.events import Event
 from shared.tokens import TokenIssuer
 from tests.support.kafka import read_events
 from tests.support.polling import eventually
 
-__all__ = ["account_events", "one_event", "token"]
+__all__ = ["account_events", "deletion_service", "one_event", "token"]
+
+
+def deletion_service(
+    platform: PlatformSettings, tmp_path: Path, clock: FrozenClock, code: str, **overrides: Any
+) -> Service:
+    """The deletion service in-process on ``clock``, scanning often; every code is ``code``."""
+    settings = Settings(
+        **{
+            "hmac_key": SecretStr(new_key()),
+            "data_dir": tmp_path,
+            "platform": platform,
+            "scan_interval_seconds": 0.1,
+            "survey_required": False,
+            **overrides,
+        }
+    )
+    return bootstrap(settings, clock=clock, new_code=lambda: code)
 
 
 def token(

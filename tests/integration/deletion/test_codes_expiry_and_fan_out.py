@@ -14,13 +14,16 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from services.deletion.app import Service, bootstrap
-from services.deletion.config import Settings
+from services.deletion.app import Service
 from shared.clock import FrozenClock
 from shared.config import PlatformSettings
-from shared.crypto import new_key
 from shared.events import NotificationFailed, PurgeCompleted, new_event
-from tests.integration.deletion.support import account_events, one_event, token
+from tests.integration.deletion.support import (
+    account_events,
+    deletion_service,
+    one_event,
+    token,
+)
 from tests.support.kafka import produce_event
 from tests.support.platform import Keys
 from tests.support.polling import eventually
@@ -34,15 +37,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def _service(
     platform: PlatformSettings, tmp_path: Path, clock: FrozenClock, **overrides: Any
 ) -> Service:
-    settings = Settings(
-        hmac_key=SecretStr(new_key()),
-        data_dir=tmp_path,
-        platform=platform,
-        scan_interval_seconds=0.1,
-        survey_required=False,
-        **overrides,
-    )
-    return bootstrap(settings, clock=clock, new_code=lambda: CODE)
+    return deletion_service(platform, tmp_path, clock, CODE, **overrides)
 
 
 async def _create(client: httpx.AsyncClient, headers: dict[str, str]) -> str:

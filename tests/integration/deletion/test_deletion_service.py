@@ -13,15 +13,18 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from services.deletion.app import Service, bootstrap
-from services.deletion.config import Settings
+from services.deletion.app import Service
 from shared.clock import FrozenClock
 from shared.config import PlatformSettings
-from shared.crypto import FieldCipher, decode_key, new_key
+from shared.crypto import FieldCipher, decode_key
 from shared.events import PurgeCompleted, SurveySubmitted, new_event
-from tests.integration.deletion.support import account_events, one_event, token
+from tests.integration.deletion.support import (
+    account_events,
+    deletion_service,
+    one_event,
+    token,
+)
 from tests.support.kafka import produce_event, produce_raw, read_dead_letters
 from tests.support.platform import Keys
 from tests.support.polling import eventually
@@ -40,14 +43,7 @@ def clock() -> FrozenClock:
 def _service(
     platform: PlatformSettings, tmp_path: Path, clock: FrozenClock, *, survey_required: bool
 ) -> Service:
-    settings = Settings(
-        hmac_key=SecretStr(new_key()),
-        data_dir=tmp_path,
-        platform=platform,
-        scan_interval_seconds=0.1,
-        survey_required=survey_required,
-    )
-    return bootstrap(settings, clock=clock, new_code=lambda: CODE)
+    return deletion_service(platform, tmp_path, clock, CODE, survey_required=survey_required)
 
 
 @pytest.fixture

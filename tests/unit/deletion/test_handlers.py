@@ -10,14 +10,12 @@ from pathlib import Path
 import pytest
 
 from services.deletion import handlers, purge
-from services.deletion.database import DeletionDatabase
-from services.deletion.domain import CodePolicy, InvalidState, Status, WrongCode
+from services.deletion.domain import InvalidState, Status, WrongCode
 from shared.clock import FrozenClock
-from shared.codes import CodeHasher
 from shared.consumer import RejectEvent
-from shared.crypto import FieldCipher, decode_key, keyed_hash, new_key
+from shared.crypto import keyed_hash
 from shared.events import Event, PurgeCompleted, SurveySubmitted, decode_event, new_event
-from shared.topics import Topics
+from tests.unit.deletion.support import handler_deps
 
 CODE = "135790"
 PARTICIPANTS = ("auth", "survey", "notifier")
@@ -25,26 +23,8 @@ PARTICIPANTS = ("auth", "survey", "notifier")
 
 @pytest.fixture
 async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
-    db = DeletionDatabase(tmp_path / "deletion.sqlite3")
-    await db.open()
-    key = decode_key(new_key())
-    yield handlers.Deps(
-        db=db,
-        clock=FrozenClock(),
-        topics=Topics("u."),
-        policy=handlers.Policy(
-            survey_required=True,
-            grace_seconds=86400,
-            participants=PARTICIPANTS,
-            reauth_max_age_seconds=300,
-            code=CodePolicy(ttl_seconds=600, max_attempts=5),
-        ),
-        hasher=CodeHasher(key, handlers.CODE_PURPOSE),
-        cipher=FieldCipher(decode_key(new_key())),
-        account_key=key,
-        new_code=lambda: CODE,
-    )
-    await db.close()
+    async with handler_deps(tmp_path, CODE, participants=PARTICIPANTS) as made:
+        yield made
 
 
 async def _outbox(deps: handlers.Deps) -> list[tuple[str, Event]]:

@@ -10,16 +10,13 @@ from pathlib import Path
 import pytest
 
 from services.deletion import handlers, purge, purge_store, store
-from services.deletion.database import DeletionDatabase
-from services.deletion.domain import CodePolicy, DeletionRequest, Status
+from services.deletion.domain import DeletionRequest, Status
 from services.deletion.lease import Lease
 from services.deletion.receipts import ReceiptSigner, load_or_create_key, verify_receipt
 from shared.clock import FrozenClock
-from shared.codes import CodeHasher
-from shared.crypto import FieldCipher, decode_key, new_key
 from shared.events import Event, NotificationFailed, PurgeCompleted, decode_event, new_event
 from shared.tokens import new_signing_key
-from shared.topics import Topics
+from tests.unit.deletion.support import handler_deps
 
 CODE = "135790"
 PARTICIPANTS = ("auth", "orders")
@@ -27,32 +24,19 @@ PARTICIPANTS = ("auth", "orders")
 
 @pytest.fixture
 async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
-    db = DeletionDatabase(tmp_path / "deletion.sqlite3")
-    await db.open()
-    key = decode_key(new_key())
-    yield handlers.Deps(
-        db=db,
-        clock=FrozenClock(),
-        topics=Topics("u."),
-        policy=handlers.Policy(
-            survey_required=False,
-            grace_seconds=86400,
-            participants=PARTICIPANTS,
-            reauth_max_age_seconds=300,
-            code=CodePolicy(ttl_seconds=600, max_attempts=5),
-            request_ttl_seconds=3600,
-            purge_lead_seconds=300,
-            participant_timeout_seconds=60,
-            participant_max_asks=3,
-            audit_retention_days=731,
-        ),
-        hasher=CodeHasher(key, handlers.CODE_PURPOSE),
-        cipher=FieldCipher(decode_key(new_key())),
-        account_key=key,
-        new_code=lambda: CODE,
+    async with handler_deps(
+        tmp_path,
+        CODE,
+        participants=PARTICIPANTS,
+        survey_required=False,
+        request_ttl_seconds=3600,
+        purge_lead_seconds=300,
+        participant_timeout_seconds=60,
+        participant_max_asks=3,
+        audit_retention_days=731,
         signer=ReceiptSigner(new_signing_key()),
-    )
-    await db.close()
+    ) as made:
+        yield made
 
 
 def _clock(deps: handlers.Deps) -> FrozenClock:
