@@ -13,14 +13,21 @@ __all__ = ["DevstackSettings"]
 class DevstackSettings(BaseSettings):
     """Where the local stack keeps its state and which ports its infrastructure uses."""
 
-    model_config = SettingsConfigDict(env_prefix="DEVSTACK_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="DEVSTACK_", extra="ignore", use_attribute_docstrings=True
+    )
 
     var_dir: Path = Path("var")
+    """Where the stack keeps secrets, databases, mail and SMS."""
     broker_port: int = Field(default=9092, ge=1, le=65535)
+    """Tansu's port."""
     smtp_port: int = Field(default=1025, ge=1, le=65535)
+    """The mail catcher's port."""
     # Generous: the first start on a cold machine imports Faust four times in parallel.
     ready_timeout_seconds: float = Field(default=120.0, gt=0)
+    """How long to wait for every GET /healthz."""
     stop_timeout_seconds: float = Field(default=20.0, gt=0)
+    """How long to wait for the children to stop before killing them."""
 
     @property
     def state_dir(self) -> Path:

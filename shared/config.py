@@ -21,28 +21,46 @@ __all__ = ["PlatformSettings", "ServiceSettings"]
 class PlatformSettings(BaseSettings):
     """What every service must agree on: the broker, the topics, the shared keys."""
 
-    model_config = SettingsConfigDict(env_prefix="ADIEU_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ADIEU_", extra="ignore", use_attribute_docstrings=True
+    )
 
     kafka_bootstrap: str = "127.0.0.1:9092"
+    """Kafka bootstrap servers (host:port, comma-separated)."""
     topic_prefix: str = "adieu."
+    """Prefix of every topic and consumer group."""
     topic_partitions: int = Field(default=4, ge=1)
+    """Partitions of the topics the services create."""
     topic_replication: int = Field(default=1, ge=1)
+    """Replication factor of the topics the services create."""
     # Tansu does not wake parked fetches when data arrives, so this bounds each hop's latency.
     consumer_fetch_wait_ms: int = Field(default=50, ge=1, le=5000)
+    """Consumer fetch wait (1-5000 ms); bounds each hop's latency on Tansu (the compose file sets
+    500).
+    """
     # Faust's 60 s default makes a group join take ~30 s on Tansu; see shared notes/broker.md.
     broker_session_timeout_seconds: float = Field(default=6.0, gt=0)
+    """Consumer group session timeout."""
     broker_heartbeat_interval_seconds: float = Field(default=1.0, gt=0)
+    """Consumer heartbeat interval."""
     broker_rebalance_timeout_seconds: float = Field(default=10.0, gt=0)
+    """Consumer group rebalance timeout."""
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    """The outbox relay's safety-net poll (it is also woken by every commit)."""
     consumer_max_attempts: int = Field(default=3, ge=1)
+    """Attempts before an event goes to the dead-letter topic."""
     token_public_key: str = Field(description="Auth's Ed25519 public key (URL-safe base64)")
-    # The longest an access token can live; revocation records are kept at least this long.
     token_max_lifetime_seconds: int = Field(default=3600, ge=60)
+    """The longest an access token can live; revocation records are kept this long. Keep it at
+    least AUTH_TOKEN_LIFETIME_SECONDS.
+    """
     notification_key: SecretStr = Field(
         description="AES-256 key for the encrypted fields of notification commands"
     )
     log_format: Literal["json", "text"] = "json"
+    """json or text (make run uses text)."""
     log_level: str = "INFO"
+    """Log level."""
 
     @field_validator("notification_key")
     @classmethod
@@ -63,11 +81,15 @@ class PlatformSettings(BaseSettings):
 class ServiceSettings(BaseSettings):
     """Fields every service has; subclasses set ``env_prefix`` and add their own."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    # Children inherit this: each field's docstring is its description in docs/configuration.md.
+    model_config = SettingsConfigDict(extra="ignore", use_attribute_docstrings=True)
 
     http_host: str = "127.0.0.1"
+    """Address the HTTP API listens on."""
     http_port: int = Field(default=8000, ge=0, le=65535)
+    """HTTP port."""
     data_dir: Path = Path("var")
+    """Data directory; the database is <data_dir>/<service>/<service>.sqlite3."""
     platform: PlatformSettings = Field(default_factory=lambda: PlatformSettings())
 
     def database_path(self, service: str) -> Path:

@@ -2,7 +2,9 @@
 
 - ``docs/openapi/<service>.json``: each HTTP service's OpenAPI document, from FastAPI, with the
   service bootstrapped on throw-away settings (nothing connects, nothing is served);
-- ``docs/asyncapi.json``: every topic and event (see :mod:`shared.asyncapi`).
+- ``docs/asyncapi.json``: every topic and event (see :mod:`shared.asyncapi`);
+- ``docs/configuration.md``: every setting, from the settings classes (see
+  :mod:`shared.config_docs`).
 
 ``tests/unit/ops/test_documents.py`` regenerates them in memory and fails when a committed copy
 differs, so a changed route or event cannot ship with a stale document.
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.asyncapi import asyncapi_document
+from shared.config_docs import configuration_markdown
 from shared.crypto import new_key
 from shared.tokens import new_signing_key, public_key_for
 
@@ -79,7 +82,10 @@ def render(document: Mapping[str, Any]) -> str:
 
 def documents() -> dict[str, str]:
     """Every document, as relative path → text."""
-    texts = {"asyncapi.json": render(asyncapi_document())}
+    texts = {
+        "asyncapi.json": render(asyncapi_document()),
+        "configuration.md": configuration_markdown(),
+    }
     for service in SERVICES:
         texts[f"openapi/{service}.json"] = render(openapi_document(service))
     return texts

@@ -26,7 +26,8 @@ class Settings(ServiceSettings):
         description="Ed25519 private key (URL-safe base64), from shared.tokens.new_signing_key"
     )
     identifier_hmac_key: SecretStr = Field(
-        description="32-byte key (URL-safe base64) for the digests of retired identifiers"
+        description="32-byte key (URL-safe base64) for the lookup digests of e-mails and phones"
+        " (live and retired accounts) and of throttled logins"
     )
     identifier_encryption_key: SecretStr | None = Field(
         default=None,
@@ -34,6 +35,7 @@ class Settings(ServiceSettings):
         " unset means derived from AUTH_IDENTIFIER_HMAC_KEY with HKDF",
     )
     token_lifetime_seconds: int = Field(default=900, ge=60, le=86400)
+    """Access token lifetime (60-86400)."""
     default_phone_region: str = Field(
         default="NO", description="Region assumed for phone numbers typed without +country code"
     )
@@ -44,13 +46,20 @@ class Settings(ServiceSettings):
     login_slow_after: int = Field(default=3, ge=1, description="Failures per account before waits")
     login_lock_after: int = Field(default=10, ge=1, description="Failures per account to lock")
     login_lock_seconds: int = Field(default=900, ge=1)
+    """How long a lock lasts (both scopes)."""
     address_slow_after: int = Field(default=20, ge=1, description="Failures per client address")
     address_lock_after: int = Field(default=100, ge=1)
+    """Failures per client address to lock."""
     code_ttl_seconds: int = Field(default=600, ge=60)
+    """Validity of reset and contact-change codes."""
     code_max_attempts: int = Field(default=5, ge=1)
+    """Wrong tries before such a code is burned."""
     code_resend_seconds: int = Field(default=60, ge=0)
+    """Wait between two such codes."""
     picture_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    """Largest picture upload, in bytes."""
     picture_max_side: int = Field(default=4096, ge=16)
+    """Largest picture width or height, in pixels."""
 
     @field_validator("token_signing_key", "identifier_hmac_key", "identifier_encryption_key")
     @classmethod

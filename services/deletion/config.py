@@ -31,29 +31,54 @@ class Settings(ServiceSettings):
 
     http_port: int = 8002
     hmac_key: SecretStr = Field(
-        description="32-byte key for code hashes and for the account ids kept after a purge"
+        description="32-byte key for code hashes, the account ids kept after a purge, and the"
+        " account hash in receipts and audit records"
     )
     grace_seconds: int = Field(default=86400, ge=0)
+    """Time between confirmation and the purge deadline."""
     purge_lead_seconds: int = Field(default=300, ge=0)
+    """The purge starts this long before the deadline (at most a tenth of the grace)."""
     scan_interval_seconds: float = Field(default=5.0, gt=0)
+    """How often the timer looks for due purges, lapsed requests and silent participants."""
     request_ttl_seconds: int = Field(default=86400, ge=1)
+    """An unfinished request lapses (expired) after this."""
     survey_required: bool = True
+    """Whether the code waits for the survey."""
     participants: Names = ("auth", "survey", "notifier")
+    """Services that must confirm the purge (comma-separated, each once)."""
     participant_timeout_seconds: float = Field(default=60.0, gt=0)
+    """Silence before a participant is asked again (doubling)."""
     participant_max_asks: int = Field(default=6, ge=1)
+    """Asks per participant before operators must act."""
     reauth_max_age_seconds: int = Field(default=300, ge=0)
+    """How recent a token's auth_time must be to request deletion."""
     code_ttl_seconds: int = Field(default=600, ge=1)
+    """Validity of a confirmation code."""
     code_max_attempts: int = Field(default=5, ge=1)
+    """Wrong codes allowed before 429."""
     code_resend_cooldown_seconds: int = Field(default=60, ge=0)
+    """Wait between codes."""
     code_max_per_request: int = Field(default=5, ge=1)
+    """Codes one request may have."""
     shop_name: str = Field(default="the shop", min_length=1, max_length=100)
+    """Shop name in the consequences text."""
     data_categories: Names = CATEGORIES
+    """Losses listed on the consequences page (also known: addresses, payment_methods,
+    subscriptions).
+    """
     linked_services: Names = ()
+    """Names of services signed in to with the account (comma-separated)."""
     notification_settings_url: str = Field(default="/settings/notifications", max_length=300)
+    """Where "take a break" points."""
     receipt_signing_key: SecretStr | None = None
+    """Ed25519 key signing receipts; unset: generated into <data_dir>/deletion/receipt-signing.key.
+    """
     audit_retention_days: int = Field(default=731, ge=1)
+    """Audit records are kept this long."""
     admin_token: SecretStr | None = None
+    """Operator bearer token, at least 16 characters; unset: no operator routes (404)."""
     lease_seconds: float = Field(default=15.0, gt=0)
+    """Leader lease between processes sharing the data directory."""
 
     @field_validator("hmac_key")
     @classmethod

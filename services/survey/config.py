@@ -26,7 +26,8 @@ class Settings(ServiceSettings):
     )
     admin_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token for the operator's report routes; unset: those routes are off",
+        description="Bearer token for the operator's report routes, at least 24 characters;"
+        " unset or empty: those routes do not exist (404)",
     )
 
     @field_validator("questionnaire_file", mode="before")

@@ -22,27 +22,47 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 class Settings(BaseSettings):
     """The web edge's settings; the session key and the operator token have no defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="WEB_", extra="ignore", use_attribute_docstrings=True
+    )
 
     http_host: str = "127.0.0.1"
+    """Address the pages are served on."""
     http_port: int = Field(default=8000, ge=0, le=65535)
+    """Port the pages are served on."""
     auth_url: str = "http://127.0.0.1:8001"
+    """Auth's API (devstack derives it from AUTH_HTTP_PORT)."""
     deletion_url: str = "http://127.0.0.1:8002"
+    """Deletion's API (devstack derives it from DELETION_HTTP_PORT)."""
     survey_url: str = "http://127.0.0.1:8003"
+    """Survey's API (devstack derives it from SURVEY_HTTP_PORT)."""
     notifier_url: str = "http://127.0.0.1:8004"
+    """Accepted and checked, but the pages do not call the notifier."""
     session_key: SecretStr = Field(description="32-byte key (URL-safe base64) sealing the cookie")
-    admin_token: SecretStr = Field(min_length=16, description="Operators sign in with this")
+    admin_token: SecretStr = Field(
+        min_length=16, description="Operators sign in to /operator with it (at least 16 characters)"
+    )
     deletion_admin_token: SecretStr = SecretStr("")
+    """The deletion operator API's token (the value of DELETION_ADMIN_TOKEN)."""
     survey_admin_token: SecretStr = SecretStr("")
+    """The survey report API's token (the value of SURVEY_ADMIN_TOKEN)."""
     # Off only for plain-http local runs (make run); a Secure cookie is never sent over http.
     cookie_secure: bool = True
+    """Set false only for plain http on loopback (make run does)."""
     session_max_age_seconds: int = Field(default=8 * 3600, ge=60)
+    """A session older than this is forgotten."""
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    """Timeout per API call."""
     shop_name: str = Field(default="The Shop", min_length=1, max_length=100)
+    """Brand name on every page (devstack also passes it to DELETION_SHOP_NAME)."""
     brand_color: str = "#1f5c4a"
+    """Brand colour on every page, #rrggbb only."""
     default_language: Literal["nb", "en"] = "nb"
+    """Language before sign-in, when the browser asks for neither nb nor en."""
     log_format: Literal["json", "text"] = Field(default="json", validation_alias="ADIEU_LOG_FORMAT")
+    """json or text (the platform's setting, read by the web edge too)."""
     log_level: str = Field(default="INFO", validation_alias="ADIEU_LOG_LEVEL")
+    """Log level (the platform's setting, read by the web edge too)."""
 
     @field_validator("session_key")
     @classmethod
