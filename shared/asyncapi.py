@@ -45,6 +45,8 @@ CHANNELS: tuple[Channel, ...] = (
             "AccountPurged",
             "DeletionCompleted",
             "DeletionExpired",
+            "HoldsQueried",
+            "ExportRequested",
         ),
         ("deletion",),
         ("auth", "survey", "notifier"),
@@ -55,6 +57,13 @@ CHANNELS: tuple[Channel, ...] = (
         ("PurgeCompleted",),
         ("auth", "survey", "notifier"),
         ("deletion",),
+    ),
+    Channel(
+        "participant_answers",
+        ("HoldsReported", "ExportPartDelivered"),
+        ("auth", "survey", "notifier"),
+        ("deletion",),
+        retention="7 days",
     ),
     Channel(
         "notifications",

@@ -32,6 +32,7 @@ __all__ = [
     "MigrationStep",
     "Transaction",
     "add_columns",
+    "read_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,18 @@ class Database:
             rows = await cursor.fetchall()
             await cursor.close()
             return list(rows)
+
+
+async def read_rows(
+    source: Database | Transaction, sql: str, params: Iterable[Any] = ()
+) -> list[aiosqlite.Row]:
+    """Every row of a read, on its own (a Database) or inside a caller's transaction."""
+    if isinstance(source, Database):
+        return await source.fetch_all(sql, params)
+    cursor = await source.execute(sql, tuple(params))
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return list(rows)
 
 
 @asynccontextmanager

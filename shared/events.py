@@ -29,12 +29,18 @@ __all__ = [
     "DeletionRequested",
     "Event",
     "EventDecodeError",
+    "ExportPartDelivered",
+    "ExportRequested",
+    "HoldReason",
+    "HoldsQueried",
+    "HoldsReported",
     "Language",
     "NoticeKind",
     "NoticeRequested",
     "NotificationDelivered",
     "NotificationFailed",
     "PurgeCompleted",
+    "ReportedHold",
     "RevocationReason",
     "SessionsRevoked",
     "SurveySubmitted",
@@ -46,7 +52,17 @@ __all__ = [
 Channel = Literal["email", "sms"]
 Language = Literal["nb", "en"]
 CodePurpose = Literal["deletion", "password_reset", "contact_change"]
-NoticeKind = Literal["deletion_scheduled", "deletion_completed", "address_changed"]
+NoticeKind = Literal[
+    "deletion_scheduled",
+    "deletion_completed",
+    "address_changed",
+    "deletion_held",
+    "deletion_resumed",
+    "export_ready",
+]
+# Why a participant holds a deletion; a participant may also name a reason of its own.
+HoldReason = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
+ExportPartError = Literal["too_large", "failed"]
 RevocationReason = Literal[
     "logout", "password_changed", "password_reset", "deletion_confirmed", "purged"
 ]
@@ -128,6 +144,57 @@ class DeletionExpiredPayload(_Frozen):
     request_id: str
 
 
+class HoldsQueriedPayload(_Frozen):
+    """Deletion asks the named participants whether anything must hold the account's deletion."""
+
+    request_id: str
+    participants: tuple[str, ...]
+
+
+class ReportedHold(_Frozen):
+    """One reason a participant holds the deletion: machine-readable, with texts to show.
+
+    Known reasons: ``open_order``, ``open_dispute``, ``balance``, ``legal_hold``; others are
+    the participant's own. ``until`` (optional) is when the hold ends by itself.
+    """
+
+    hold_id: str = Field(min_length=1, max_length=64)
+    reason: HoldReason
+    text_nb: str = Field(min_length=1, max_length=300)
+    text_en: str = Field(min_length=1, max_length=300)
+    until: datetime | None = None
+
+
+class HoldsReportedPayload(_Frozen):
+    """All of a participant's current holds on the account (empty: none, every hold lifted).
+
+    Sent in answer to HoldsQueried (``request_id`` set) or whenever the holds change.
+    """
+
+    participant: str
+    holds: tuple[ReportedHold, ...] = Field(default=(), max_length=20)
+    request_id: str | None = None
+
+
+class ExportRequestedPayload(_Frozen):
+    """Deletion asks the named participants for the account's data, sealed to ``public_key``."""
+
+    export_id: str
+    participants: tuple[str, ...]
+    public_key: str
+    max_part_bytes: int
+
+
+class ExportPartDeliveredPayload(_Frozen):
+    """A participant's part of an export: the JSON sealed to the account's key, or an error."""
+
+    export_id: str
+    participant: str
+    part_enc: str | None = None
+    size: int = Field(ge=0)
+    error: ExportPartError | None = None
+
+
 class CodeDeliveryRequestedPayload(_Frozen):
     notification_id: str
     purpose: CodePurpose
@@ -207,6 +274,26 @@ class DeletionCompleted(_Envelope):
     payload: DeletionCompletedPayload
 
 
+class HoldsQueried(_Envelope):
+    event_type: Literal["HoldsQueried"] = "HoldsQueried"
+    payload: HoldsQueriedPayload
+
+
+class HoldsReported(_Envelope):
+    event_type: Literal["HoldsReported"] = "HoldsReported"
+    payload: HoldsReportedPayload
+
+
+class ExportRequested(_Envelope):
+    event_type: Literal["ExportRequested"] = "ExportRequested"
+    payload: ExportRequestedPayload
+
+
+class ExportPartDelivered(_Envelope):
+    event_type: Literal["ExportPartDelivered"] = "ExportPartDelivered"
+    payload: ExportPartDeliveredPayload
+
+
 class CodeDeliveryRequested(_Envelope):
     event_type: Literal["CodeDeliveryRequested"] = "CodeDeliveryRequested"
     payload: CodeDeliveryRequestedPayload
@@ -238,6 +325,10 @@ Event = Annotated[
     | AccountPurged
     | PurgeCompleted
     | DeletionCompleted
+    | HoldsQueried
+    | HoldsReported
+    | ExportRequested
+    | ExportPartDelivered
     | CodeDeliveryRequested
     | NoticeRequested
     | NotificationDelivered

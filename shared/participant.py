@@ -14,6 +14,9 @@ Another team's Faust app joins in a few lines::
     runtime = ServiceRuntime(platform, db, faust_app)  # runs the consumer and the outbox relay
 
 and deletion lists it: ``DELETION_PARTICIPANTS=auth,survey,notifier,orders``.
+
+The same object answers the data export and the hold query (:mod:`shared.participant_answers`)
+when given ``export=`` and ``holds=`` hooks; see ``docs/export-and-holds.md``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from shared.db import Database, Transaction
 from shared.events import AccountPurged, PurgeCompleted, new_event
 from shared.faust_app import subscribe
 from shared.outbox import enqueue
+from shared.participant_answers import ExportHook, HoldsHook, ParticipantAnswers
 from shared.topics import Topics
 
 __all__ = ["Eraser", "PurgeParticipant", "acknowledge_purge"]
@@ -56,7 +60,9 @@ class PurgeParticipant:
     """Joins a Faust app to the purge: dedupe, erase, answer — one transaction per purge.
 
     ``erase(tx, account_id)`` deletes the account's data with ``tx``; it must be idempotent
-    (erasing twice is harmless), because deletion may ask again.
+    (erasing twice is harmless), because deletion may ask again. ``export`` and ``holds``
+    (optional) answer the data export and the hold query; :meth:`report_holds` tells deletion
+    after a hold was placed or lifted.
     """
 
     def __init__(
@@ -68,19 +74,25 @@ class PurgeParticipant:
         topics: Topics,
         clock: Clock | None = None,
         max_attempts: int = 3,
+        export: ExportHook | None = None,
+        holds: HoldsHook | None = None,
     ) -> None:
         self.name = name
         self._erase = erase
         self._topics = topics
         self._clock = clock or SystemClock()
-        self.consumer = IdempotentConsumer(
-            f"{name}-purge", db, self._clock, {"AccountPurged": self.on_purged}, max_attempts
-        )
+        self.answers = ParticipantAnswers(name, topics, self._clock, export=export, holds=holds)
+        handlers = {"AccountPurged": self.on_purged, **self.answers.handlers()}
+        self.consumer = IdempotentConsumer(f"{name}-purge", db, self._clock, handlers, max_attempts)
 
     def attach(self, app: Any) -> PurgeParticipant:
         """Subscribe ``app`` to deletion's events; return self."""
         subscribe(app, self._topics.deletion_events, self.consumer)
         return self
+
+    async def report_holds(self, tx: Transaction, account_id: str) -> None:
+        """Tell deletion the account's holds as they are now, inside the changing transaction."""
+        await self.answers.report(tx, account_id)
 
     async def on_purged(self, tx: Transaction, event: AccountPurged) -> None:
         """Erase and answer, if this purge names us."""

@@ -14,10 +14,14 @@ class Topics:
     """The platform's topics under one prefix.
 
     - ``auth_events``: account lifecycle facts from auth (ids only).
-    - ``deletion_events``: DeletionRequested, CodeVerified, AccountPurged, DeletionCompleted.
-      Every data owner (``participant``) consumes AccountPurged from here.
+    - ``deletion_events``: DeletionRequested, CodeVerified, AccountPurged, DeletionCompleted,
+      HoldsQueried, ExportRequested. Every data owner (``participant``) consumes AccountPurged,
+      HoldsQueried and ExportRequested from here.
     - ``survey_events``: SurveySubmitted (no answers in it).
     - ``purge_completions``: PurgeCompleted from every participant, collected by deletion.
+    - ``participant_answers``: HoldsReported and ExportPartDelivered from every participant,
+      collected by deletion. Export parts are sealed to a per-account key that the purge
+      destroys, so retained copies become unreadable with it.
     - ``notifications``: commands for the notifier; addresses and codes in them are encrypted.
       Keep its retention short (the compose file sets 7 days): the ciphertexts are of no use
       once the notifier has acted, and destroying the notification key makes them unreadable.
@@ -44,6 +48,10 @@ class Topics:
         return f"{self.prefix}purge.completions"
 
     @property
+    def participant_answers(self) -> str:
+        return f"{self.prefix}participant.answers"
+
+    @property
     def notifications(self) -> str:
         return f"{self.prefix}notifications"
 
@@ -58,6 +66,7 @@ class Topics:
             self.deletion_events,
             self.survey_events,
             self.purge_completions,
+            self.participant_answers,
             self.notifications,
             self.notifier_events,
         )
