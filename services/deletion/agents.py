@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.deletion import handlers, purge
+from services.deletion import export_handlers, handlers, hold_handlers, purge
 from shared.consumer import IdempotentConsumer
 from shared.db import Transaction
-from shared.events import NotificationFailed, PurgeCompleted, SurveySubmitted
+from shared.events import (
+    ExportPartDelivered,
+    HoldsReported,
+    NotificationFailed,
+    PurgeCompleted,
+    SurveySubmitted,
+)
 from shared.faust_app import subscribe
 from shared.revocation import Revocations
 
@@ -17,13 +23,19 @@ __all__ = ["register_agents"]
 def register_agents(
     app: Any, deps: handlers.Deps, max_attempts: int, revocations: Revocations
 ) -> None:
-    """Subscribe deletion to surveys, purge answers, failed deliveries and revoked sessions."""
+    """Subscribe deletion to surveys, participants' answers, failed deliveries, revocations."""
 
     async def on_survey_submitted(tx: Transaction, event: SurveySubmitted) -> None:
         await handlers.submit_survey(deps, tx, event)
 
     async def on_purge_completed(tx: Transaction, event: PurgeCompleted) -> None:
         await purge.record_purge_completion(deps, tx, event)
+
+    async def on_holds_reported(tx: Transaction, event: HoldsReported) -> None:
+        await hold_handlers.record_holds(deps, tx, event)
+
+    async def on_export_part(tx: Transaction, event: ExportPartDelivered) -> None:
+        await export_handlers.record_part(deps, tx, event)
 
     async def on_notification_failed(tx: Transaction, event: NotificationFailed) -> None:
         await handlers.code_delivery_failed(deps, tx, event)
@@ -35,6 +47,8 @@ def register_agents(
         {
             "SurveySubmitted": on_survey_submitted,
             "PurgeCompleted": on_purge_completed,
+            "HoldsReported": on_holds_reported,
+            "ExportPartDelivered": on_export_part,
             "NotificationFailed": on_notification_failed,
             "SessionsRevoked": revocations.record,
         },
@@ -42,5 +56,6 @@ def register_agents(
     )
     subscribe(app, deps.topics.survey_events, consumer)
     subscribe(app, deps.topics.purge_completions, consumer)
+    subscribe(app, deps.topics.participant_answers, consumer)
     subscribe(app, deps.topics.notifier_events, consumer)
     subscribe(app, deps.topics.auth_events, consumer)

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from services.deletion import agents, handlers, purge
+from services.deletion import agents, fanout, handlers, purge
 from services.deletion.admin_api import build_admin_router, build_receipt_router
 from services.deletion.api import build_router
 from services.deletion.config import Settings
 from services.deletion.consequences import Operator
 from services.deletion.database import DeletionDatabase
 from services.deletion.domain import CodePolicy
+from services.deletion.export_api import build_export_router
 from services.deletion.lease import Lease, LeasedRelay
 from services.deletion.metrics import deletion_collector
 from services.deletion.receipts import ReceiptSigner, load_or_create_key
@@ -72,6 +73,9 @@ def bootstrap(
         # Only the leading process runs the timer; the state transitions guard it anyway.
         return await purge.run_timer(deps) if await lease.held() else None
 
+    async def fanout_timer() -> fanout.FanoutRun | None:
+        return await fanout.run_fanout_timer(deps) if await lease.held() else None
+
     async def prune_audit() -> int:
         return await purge.prune_audit(deps)
 
@@ -81,6 +85,7 @@ def bootstrap(
         faust_app,
         periodic=[
             Periodic("deletion-timer", settings.scan_interval_seconds, timer),
+            Periodic("deletion-fanout", settings.scan_interval_seconds, fanout_timer),
             Periodic("deletion-revocation-prune", 3600, revocations.prune),
             Periodic("deletion-audit-prune", 3600, prune_audit),
         ],
@@ -94,6 +99,7 @@ def bootstrap(
     routers = [
         build_router(deps, claims, _operator(settings), owner),
         build_receipt_router(deps, signer, owner),
+        build_export_router(deps, claims, settings.shop_name),
     ]
     admin_token = settings.secret_or_none("admin_token")
     if admin_token is not None:
@@ -128,4 +134,8 @@ def _policy(settings: Settings) -> handlers.Policy:
         participant_timeout_seconds=settings.participant_timeout_seconds,
         participant_max_asks=settings.participant_max_asks,
         audit_retention_days=settings.audit_retention_days,
+        export_timeout_seconds=settings.export_timeout_seconds,
+        export_keep_seconds=settings.export_keep_seconds,
+        export_part_max_bytes=settings.export_part_max_bytes,
+        hold_max_seconds=settings.hold_max_seconds,
     )

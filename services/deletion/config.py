@@ -79,6 +79,14 @@ class Settings(ServiceSettings):
     """Operator bearer token, at least 16 characters; unset: no operator routes (404)."""
     lease_seconds: float = Field(default=15.0, gt=0)
     """Leader lease between processes sharing the data directory."""
+    export_timeout_seconds: float = Field(default=600.0, gt=0)
+    """An export waits this long for a silent participant, then its part counts as missing."""
+    export_keep_seconds: int = Field(default=7 * 86400, ge=60)
+    """A ready export can be downloaded this long, then it is destroyed."""
+    export_part_max_bytes: int = Field(default=512 * 1024, ge=1024, le=700_000)
+    """Largest export part a participant may send (JSON, before sealing; under Kafka's 1 MB)."""
+    hold_max_seconds: int = Field(default=30 * 86400, ge=60)
+    """A hold older than this is flagged overdue for operators."""
 
     @field_validator("hmac_key")
     @classmethod

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.deletion.export_store import EXPORT_SCHEMA
+from services.deletion.holds_store import HOLDS_SCHEMA
 from services.deletion.lease import LEASE_SCHEMA
 from services.deletion.purge_store import PURGE_SCHEMA
 from services.deletion.store import REQUESTS_MIGRATIONS, REQUESTS_SCHEMA
@@ -12,7 +14,9 @@ from shared.revocation import REVOCATION_SCHEMA
 
 __all__ = ["MIGRATIONS", "SCHEMA", "DeletionDatabase"]
 
-SCHEMA = REQUESTS_SCHEMA + PURGE_SCHEMA + LEASE_SCHEMA + REVOCATION_SCHEMA
+SCHEMA = (
+    REQUESTS_SCHEMA + PURGE_SCHEMA + LEASE_SCHEMA + REVOCATION_SCHEMA + HOLDS_SCHEMA + EXPORT_SCHEMA
+)
 # Versions are one sequence for the whole file, whichever table a step touches.
 MIGRATIONS: tuple[Migration, ...] = REQUESTS_MIGRATIONS
 

@@ -150,6 +150,8 @@ class DeletionRequest:
     participants: tuple[str, ...] = ()
     completed: frozenset[str] = frozenset()
     overdue: bool = False
+    # Set while a participant's hold pauses the timer (see services.deletion.holds).
+    paused_at: datetime | None = None
 
     @classmethod
     def open(
@@ -256,7 +258,8 @@ class DeletionRequest:
     def is_due(self, now: datetime) -> bool:
         """Whether the purge should start (``purge_at``, a lead before the deadline)."""
         start = self.purge_at or self.purge_deadline
-        return self.status is Status.SCHEDULED and start is not None and start <= now
+        scheduled = self.status is Status.SCHEDULED and self.paused_at is None
+        return scheduled and start is not None and start <= now
 
     def start_purge(self, now: datetime, participants: tuple[str, ...]) -> DeletionRequest:
         """Ask ``participants`` to erase the account; only once the purge is due."""

@@ -14,7 +14,7 @@ import math
 import uuid
 from datetime import datetime, timedelta
 
-from services.deletion import store
+from services.deletion import hold_handlers, store
 from services.deletion.domain import (
     DeletionRequest,
     InvalidState,
@@ -113,6 +113,7 @@ async def request_deletion(
         await audit(deps, tx, request, None)
         survey = deps.policy.survey_required
         await publish(deps, tx, request, DeletionRequested, channel=channel, survey_required=survey)
+        await hold_handlers.query_holds(deps, tx, request, deps.policy.participants)
         if request.status is Status.AWAITING_CODE:
             request = await _send_code(deps, tx, request)
     log.info("deletion requested", extra={"request_id": request.request_id})
@@ -178,9 +179,17 @@ async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: st
         if check.verdict is Verdict.ACCEPTED:
             deadline = request.purge_deadline
             await publish(deps, tx, request, CodeVerified, purge_deadline=deadline)
-            await notify(
-                deps, tx, request, NoticeRequested, notice="deletion_scheduled", deadline=deadline
-            )
+            if await hold_handlers.account_holds_in(deps, tx, account_id):
+                request = await hold_handlers.hold_request(deps, tx, request)
+            else:
+                await notify(
+                    deps,
+                    tx,
+                    request,
+                    NoticeRequested,
+                    notice="deletion_scheduled",
+                    deadline=deadline,
+                )
     error = check.error()
     if error is not None or request.purge_deadline is None:
         log.info("code not accepted: %s", check.verdict, extra={"request_id": request_id})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from services.deletion import purge_store, store
+from services.deletion import export_store, hold_handlers, holds_store, purge_store, store
 from services.deletion.domain import (
     DeletionRequest,
     InvalidState,
@@ -106,7 +106,12 @@ async def fire_due_purges(deps: Deps) -> int:
             before = await store.load(tx, request_id)
             if before is None or not before.is_due(now):
                 continue
+            if await hold_handlers.blocks_purge(deps, tx, before):
+                continue  # a participant's hold pauses it; it resumes when the hold lifts
             request = before.start_purge(now, participants)
+            # The person's exports, their key and the holds go with the purge's first step.
+            await export_store.forget_account(tx, request.account_id)
+            await holds_store.forget_account(tx, request.account_id)
             await save(deps, tx, before, request)
             await publish(deps, tx, request, AccountPurged, participants=participants)
             for name in participants:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from services.deletion import purge_store, store
-from services.deletion.domain import CodePolicy, DeletionRequest, Status
+from services.deletion import holds_store, purge_store, store
+from services.deletion.domain import CodePolicy, DeletionRequest, Status, next_ask_at
 from services.deletion.receipts import ReceiptSigner
 from shared.clock import Clock
 from shared.codes import CodeGenerator, CodeHasher
@@ -32,8 +33,10 @@ __all__ = [
     "account_keys",
     "audit",
     "event_about",
+    "fan_out",
     "load_for_event",
     "notify",
+    "notify_account",
     "publish",
     "save",
 ]
@@ -56,6 +59,10 @@ class Policy:
     participant_timeout_seconds: float = 60.0
     participant_max_asks: int = 6
     audit_retention_days: int = 731
+    export_timeout_seconds: float = 600.0
+    export_keep_seconds: int = 7 * 86400
+    export_part_max_bytes: int = 512 * 1024
+    hold_max_seconds: int = 30 * 86400
 
 
 @dataclass(frozen=True)
@@ -103,10 +110,50 @@ async def notify(
     deps: Deps, tx: Transaction, request: DeletionRequest, kind: type[Any], **payload: Any
 ) -> str:
     """Queue a command for the notifier, with an id of its own; return that id."""
+    return await notify_account(
+        deps, tx, request.account_id, request.correlation_id, kind, **payload
+    )
+
+
+async def notify_account(
+    deps: Deps,
+    tx: Transaction,
+    account_id: str,
+    correlation_id: str,
+    kind: type[Any],
+    **payload: Any,
+) -> str:
+    """:func:`notify` for an account without a request at hand (an export)."""
     notification_id = str(uuid.uuid4())
-    event = event_about(deps, request, kind, notification_id=notification_id, **payload)
+    event = new_event(
+        kind,
+        account_id=account_id,
+        correlation_id=correlation_id,
+        occurred_at=deps.clock.now(),
+        notification_id=notification_id,
+        **payload,
+    )
     await enqueue(tx, deps.topics.notifications, event, deps.clock)
     return notification_id
+
+
+async def fan_out(
+    deps: Deps,
+    tx: Transaction,
+    event: Event,
+    question: tuple[holds_store.Kind, str],
+    participants: tuple[str, ...],
+    asks: int = 1,
+) -> None:
+    """Ask ``participants`` (the ``asks``-th time) ``question`` (kind, subject id) by ``event``.
+
+    Each is asked again once the timeout, doubled per earlier ask, passes without an answer.
+    """
+    await enqueue(tx, deps.topics.deletion_events, event, deps.clock)
+    timeout = timedelta(seconds=deps.policy.participant_timeout_seconds)
+    due = next_ask_at(deps.clock.now(), asks, timeout)
+    subject = (*question, event.account_id)
+    await holds_store.record_asks(tx, subject, participants, asks, due)
 
 
 def event_about(deps: Deps, request: DeletionRequest, kind: type[Any], **payload: Any) -> Event:

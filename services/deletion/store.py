@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS requests (
     code_delivery_failed INTEGER NOT NULL DEFAULT 0,
     confirmed_at TEXT,
     purge_at TEXT,
-    overdue INTEGER NOT NULL DEFAULT 0
+    overdue INTEGER NOT NULL DEFAULT 0,
+    paused_at TEXT
 );
 -- The timer's scans: scheduled requests in start order, open requests in expiry order.
 DROP INDEX IF EXISTS requests_due;
@@ -90,12 +91,14 @@ REQUESTS_MIGRATIONS: tuple[Migration, ...] = (
             },
         ),
     ),
+    # Step 2: a hold pauses the timer (services.deletion.holds).
+    (2, add_columns("requests", {"paused_at": "TEXT"})),
 )
 
 _MUTABLE = (
     "status, channel, code_hash, code_issued_at, code_attempts, codes_sent, code_notification_id,"
     " code_delivery_failed, expires_at, confirmed_at, purge_deadline, purge_at, participants,"
-    " overdue"
+    " overdue, paused_at"
 )
 _COLUMNS = f"request_id, account_id, correlation_id, created_at, {_MUTABLE}"
 _IN_PROGRESS = ("awaiting_survey", "awaiting_code", "scheduled", "purging")
@@ -136,6 +139,7 @@ def _mutable(request: DeletionRequest) -> tuple[object, ...]:
         _or_none(request.purge_at),
         ",".join(request.participants),
         int(request.overdue),
+        _or_none(request.paused_at),
     )
 
 
@@ -267,4 +271,5 @@ def _request(row: aiosqlite.Row) -> DeletionRequest:
         participants=tuple(name for name in row["participants"].split(",") if name),
         completed=frozenset(name for name in (row["completed"] or "").split(",") if name),
         overdue=bool(row["overdue"]),
+        paused_at=_moment(row["paused_at"]),
     )
