@@ -1,8 +1,9 @@
-"""An orders service with its own SQLite, erasing an account's orders when deletion asks.
+"""An orders service with its own SQLite, joining the purge, the data export and the holds.
 
-Everything purge-related is the ``erase`` function and the one ``PurgeParticipant`` line.
-Run it with ``ORDERS_*`` and ``ADIEU_*`` settings, and add ``orders`` to
-``DELETION_PARTICIPANTS``.
+Everything deletion-related is three small functions — ``erase``, ``export`` and ``holds`` —
+and the one ``PurgeParticipant`` line; placing and delivering an order report the holds again
+(an undelivered order holds the account's deletion, ``open_order``). Run it with ``ORDERS_*``
+and ``ADIEU_*`` settings, and add ``orders`` to ``DELETION_PARTICIPANTS``.
 """
 
 from __future__ import annotations
@@ -16,22 +17,29 @@ from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import ServiceSettings
-from shared.db import Database, Transaction
+from shared.db import Database, Migration, Transaction, add_columns
+from shared.events import ReportedHold
 from shared.faust_app import create_faust_app
+from shared.http import ApiError
 from shared.participant import PurgeParticipant
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
 
-__all__ = ["SCHEMA", "Service", "Settings", "bootstrap"]
+__all__ = ["SCHEMA", "Service", "Settings", "bootstrap", "erase", "export", "holds"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
     order_id TEXT PRIMARY KEY,
     account_id TEXT NOT NULL,
-    item TEXT NOT NULL
+    item TEXT NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS orders_by_account ON orders (account_id);
 """
+# Orders from before delivery tracking count as delivered.
+MIGRATIONS: tuple[Migration, ...] = (
+    (1, add_columns("orders", {"delivered": "INTEGER NOT NULL DEFAULT 1"})),
+)
 
 
 class Settings(ServiceSettings):
@@ -61,17 +69,53 @@ async def erase(tx: Transaction, account_id: str) -> None:
     await tx.execute("DELETE FROM orders WHERE account_id = ?", (account_id,))
 
 
+async def export(tx: Transaction, account_id: str) -> dict[str, Any]:
+    """The account's orders, for its data export."""
+    cursor = await tx.execute(
+        "SELECT order_id, item, delivered FROM orders WHERE account_id = ? ORDER BY order_id",
+        (account_id,),
+    )
+    rows = await cursor.fetchall()
+    await cursor.close()
+    orders = [{"order_id": r[0], "item": r[1], "delivered": bool(r[2])} for r in rows]
+    return {"orders": orders}
+
+
+async def holds(tx: Transaction, account_id: str) -> list[ReportedHold]:
+    """An undelivered order holds the deletion until it is delivered."""
+    cursor = await tx.execute(
+        "SELECT count(*) FROM orders WHERE account_id = ? AND delivered = 0", (account_id,)
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    waiting = int(row[0]) if row else 0
+    if not waiting:
+        return []
+    return [
+        ReportedHold(
+            hold_id="undelivered-orders",
+            reason="open_order",
+            text_nb=f"Du har {waiting} bestilling(er) på vei; kontoen slettes når de er levert.",
+            text_en=f"You have {waiting} order(s) on the way; your account will be deleted"
+            " once they have been delivered.",
+        )
+    ]
+
+
 def bootstrap(settings: Settings) -> Service:
     """Assemble the orders service; connects nothing."""
     platform = settings.platform
-    db = Database(settings.database_path("orders"), SCHEMA)
+    db = Database(settings.database_path("orders"), SCHEMA, MIGRATIONS)
     app = create_faust_app("orders", platform, settings.data_dir)
-    PurgeParticipant("orders", erase, db=db, topics=platform.topics).attach(app)
+    participant = PurgeParticipant(
+        "orders", erase, db=db, topics=platform.topics, export=export, holds=holds
+    ).attach(app)
     runtime = ServiceRuntime(platform, db, app)
-    return Service(api=build_api("orders", runtime, _router(db)), runtime=runtime, db=db)
+    api = build_api("orders", runtime, _router(db, participant))
+    return Service(api=api, runtime=runtime, db=db)
 
 
-def _router(db: Database) -> APIRouter:
+def _router(db: Database, participant: PurgeParticipant) -> APIRouter:
     router = APIRouter()
 
     @router.post("/v1/orders", status_code=201)
@@ -82,7 +126,22 @@ def _router(db: Database) -> APIRouter:
                 "INSERT INTO orders (order_id, account_id, item) VALUES (?, ?, ?)",
                 (order_id, order.account_id, order.item),
             )
+            await participant.report_holds(tx, order.account_id)
         return {"order_id": order_id}
+
+    @router.post("/v1/orders/{order_id}/deliver")
+    async def deliver(order_id: str) -> dict[str, Any]:
+        async with db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE orders SET delivered = 1 WHERE order_id = ? RETURNING account_id",
+                (order_id,),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+            if row is None:
+                raise ApiError(404, "order_not_found", "No such order.")
+            await participant.report_holds(tx, str(row[0]))
+        return {"order_id": order_id, "delivered": True}
 
     @router.get("/v1/accounts/{account_id}/orders")
     async def orders_of(account_id: str) -> dict[str, Any]:

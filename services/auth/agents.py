@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.auth import handlers
+from services.auth.export import export_answers
 from shared.consumer import IdempotentConsumer
 from shared.db import Transaction
 from shared.events import AccountPurged, CodeVerified
@@ -26,7 +27,11 @@ def register_agents(app: Any, deps: handlers.Deps, max_attempts: int) -> None:
         "auth",
         deps.db,
         deps.clock,
-        {"CodeVerified": on_code_verified, "AccountPurged": on_account_purged},
+        {
+            "CodeVerified": on_code_verified,
+            "AccountPurged": on_account_purged,
+            **export_answers(deps).handlers(),
+        },
         max_attempts=max_attempts,
     )
     subscribe(app, deps.topics.deletion_events, consumer)

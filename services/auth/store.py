@@ -15,7 +15,7 @@ from typing import Any
 from services.auth.domain import Account, Identifier
 from services.auth.policies import Notifications
 from services.auth.vault import IdentifierVault
-from shared.db import Database, Transaction
+from shared.db import Database, Transaction, read_rows
 
 __all__ = [
     "SCHEMA",
@@ -168,13 +168,16 @@ async def find_by_identifier(
     return _account(row, vault) if row is not None else None
 
 
-async def find_account(db: Database, vault: IdentifierVault, account_id: str) -> Account | None:
-    """The account with ``account_id``, if it still exists."""
-    row = await db.fetch_one(
+async def find_account(
+    db: Database | Transaction, vault: IdentifierVault, account_id: str
+) -> Account | None:
+    """The account with ``account_id``, if it still exists (on its own or in a transaction)."""
+    rows = await read_rows(
+        db,
         f"SELECT {_COLUMNS} FROM accounts WHERE account_id = ?",  # noqa: S608  # constant columns
         (account_id,),
     )
-    return _account(row, vault) if row is not None else None
+    return _account(rows[0], vault) if rows else None
 
 
 async def update_password_hash(db: Database, account_id: str, password_hash: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.notifier import handlers
+from services.notifier.export import export_answers
 from shared.consumer import IdempotentConsumer
 from shared.db import Transaction
 from shared.events import (
@@ -43,6 +44,7 @@ def register_agents(app: Any, deps: handlers.Deps, max_attempts: int) -> None:
             "CodeDeliveryRequested": on_code,
             "NoticeRequested": on_notice,
             "AccountPurged": on_account_purged,
+            **export_answers(deps).handlers(),
         },
         max_attempts=max_attempts,
     )

@@ -43,6 +43,9 @@ Template = Literal[
     "deletion_scheduled",
     "deletion_completed",
     "address_changed",
+    "deletion_held",
+    "deletion_resumed",
+    "export_ready",
 ]
 Status = Literal["pending", "sent", "failed"]
 
@@ -55,6 +58,9 @@ _NOTICE_TEMPLATES: dict[str, Template] = {
     "deletion_scheduled": "deletion_scheduled",
     "deletion_completed": "deletion_completed",
     "address_changed": "address_changed",
+    "deletion_held": "deletion_held",
+    "deletion_resumed": "deletion_resumed",
+    "export_ready": "export_ready",
 }
 
 
