@@ -9,13 +9,14 @@ from typing import Any
 
 from services.deletion import handlers
 from services.deletion.database import DeletionDatabase
-from services.deletion.domain import CodePolicy
+from services.deletion.domain import CodePolicy, DeletionRequest
 from shared.clock import FrozenClock
 from shared.codes import CodeHasher
 from shared.crypto import FieldCipher, decode_key, new_key
+from shared.events import Event, decode_event
 from shared.topics import Topics
 
-__all__ = ["handler_deps"]
+__all__ = ["frozen_clock", "handler_deps", "open_request", "outbox_events"]
 
 
 @asynccontextmanager
@@ -50,3 +51,26 @@ async def handler_deps(
         )
     finally:
         await db.close()
+
+
+def frozen_clock(deps: handlers.Deps) -> FrozenClock:
+    """The test's clock, to move."""
+    assert isinstance(deps.clock, FrozenClock)
+    return deps.clock
+
+
+async def outbox_events(deps: handlers.Deps, event_type: str) -> list[Event]:
+    """The ``event_type`` events queued so far, in order."""
+    rows = await deps.db.fetch_all("SELECT value FROM outbox ORDER BY seq")
+    return [e for e in (decode_event(r["value"]) for r in rows) if e.event_type == event_type]
+
+
+async def open_request(deps: handlers.Deps, account_id: str) -> DeletionRequest:
+    """A request of ``account_id``, opened now with a fresh password check."""
+    return await handlers.request_deletion(
+        deps,
+        account_id=account_id,
+        authenticated_at=deps.clock.now(),
+        channel="email",
+        correlation_id="c",
+    )

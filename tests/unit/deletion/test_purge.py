@@ -13,10 +13,11 @@ from services.deletion import handlers, purge, purge_store, store
 from services.deletion.domain import DeletionRequest, Status
 from services.deletion.lease import Lease
 from services.deletion.receipts import ReceiptSigner, load_or_create_key, verify_receipt
-from shared.clock import FrozenClock
-from shared.events import Event, NotificationFailed, PurgeCompleted, decode_event, new_event
+from shared.events import NotificationFailed, PurgeCompleted, new_event
 from shared.tokens import new_signing_key
-from tests.unit.deletion.support import handler_deps
+from tests.unit.deletion.support import frozen_clock as _clock
+from tests.unit.deletion.support import handler_deps, open_request
+from tests.unit.deletion.support import outbox_events as _outbox
 
 CODE = "135790"
 PARTICIPANTS = ("auth", "orders")
@@ -39,25 +40,8 @@ async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
         yield made
 
 
-def _clock(deps: handlers.Deps) -> FrozenClock:
-    assert isinstance(deps.clock, FrozenClock)
-    return deps.clock
-
-
-async def _outbox(deps: handlers.Deps, event_type: str) -> list[Event]:
-    rows = await deps.db.fetch_all("SELECT value FROM outbox ORDER BY seq")
-    return [e for e in (decode_event(r["value"]) for r in rows) if e.event_type == event_type]
-
-
 async def _open(deps: handlers.Deps, account_id: str) -> str:
-    request = await handlers.request_deletion(
-        deps,
-        account_id=account_id,
-        authenticated_at=deps.clock.now(),
-        channel="email",
-        correlation_id="c",
-    )
-    return request.request_id
+    return (await open_request(deps, account_id)).request_id
 
 
 async def _purging(deps: handlers.Deps, account_id: str) -> str:

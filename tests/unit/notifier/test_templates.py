@@ -90,7 +90,14 @@ def test_missing_values_are_refused() -> None:
 
 
 CODE_TEMPLATES: list[Template] = ["deletion_code", "password_reset_code", "contact_change_code"]
-NOTICE_TEMPLATES: list[Template] = ["deletion_scheduled", "deletion_completed", "address_changed"]
+NOTICE_TEMPLATES: list[Template] = [
+    "deletion_scheduled",
+    "deletion_completed",
+    "address_changed",
+    "deletion_held",
+    "deletion_resumed",
+    "export_ready",
+]
 SHOP = "Blåbær & Søtt"  # æ, ø and å, and an ampersand for the HTML part to escape
 
 
