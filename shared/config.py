@@ -7,15 +7,36 @@ and embeds :class:`PlatformSettings` for what the whole platform agrees on.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AfterValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.crypto import decode_key
 from shared.topics import Topics
 
-__all__ = ["PlatformSettings", "ServiceSettings"]
+__all__ = ["Key32", "Key32OrEmpty", "PlatformSettings", "ServiceSettings", "key_bytes"]
+
+
+def key_bytes(key: SecretStr) -> bytes:
+    """The 32 bytes of a key given in URL-safe base64."""
+    return decode_key(key.get_secret_value(), size=32)
+
+
+def _is_32_byte_key(key: SecretStr) -> SecretStr:
+    key_bytes(key)
+    return key
+
+
+def _empty_or_32_byte_key(key: SecretStr) -> SecretStr:
+    return key if not key.get_secret_value() else _is_32_byte_key(key)
+
+
+Key32 = Annotated[SecretStr, AfterValidator(_is_32_byte_key)]
+"""A 32-byte key in URL-safe base64 (``shared.crypto.new_key()``), checked when read."""
+
+Key32OrEmpty = Annotated[SecretStr, AfterValidator(_empty_or_32_byte_key)]
+"""A :data:`Key32` where an empty variable means "not set", as in a shell or a compose file."""
 
 
 class PlatformSettings(BaseSettings):
@@ -54,19 +75,13 @@ class PlatformSettings(BaseSettings):
     """The longest an access token can live; revocation records are kept this long. Keep it at
     least AUTH_TOKEN_LIFETIME_SECONDS.
     """
-    notification_key: SecretStr = Field(
+    notification_key: Key32 = Field(
         description="AES-256 key for the encrypted fields of notification commands"
     )
     log_format: Literal["json", "text"] = "json"
     """json or text (make run uses text)."""
     log_level: str = "INFO"
     """Log level."""
-
-    @field_validator("notification_key")
-    @classmethod
-    def _key_is_32_bytes(cls, value: SecretStr) -> SecretStr:
-        decode_key(value.get_secret_value(), size=32)
-        return value
 
     @property
     def topics(self) -> Topics:
@@ -75,7 +90,7 @@ class PlatformSettings(BaseSettings):
 
     def notification_key_bytes(self) -> bytes:
         """The decoded notification key."""
-        return decode_key(self.notification_key.get_secret_value(), size=32)
+        return key_bytes(self.notification_key)
 
 
 class ServiceSettings(BaseSettings):

@@ -10,12 +10,12 @@ become label values and scans of unknown paths collapse into one ``unmatched`` s
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.ids import IdFactory, random_id
 from shared.logs import bound
 from shared.metrics import HTTP_DURATION, HTTP_REQUESTS
 
@@ -24,11 +24,11 @@ __all__ = ["CORRELATION_HEADER", "ObservabilityMiddleware", "sane_correlation_id
 CORRELATION_HEADER = "X-Correlation-ID"
 
 
-def sane_correlation_id(given: str | None) -> str:
-    """``given`` if it is a short id of letters, digits and dashes; else a fresh uuid."""
+def sane_correlation_id(given: str | None, new_id: IdFactory = random_id) -> str:
+    """``given`` if it is a short id of letters, digits and dashes; else a fresh one."""
     if given and 0 < len(given) <= 64 and given.replace("-", "").isalnum():
         return given
-    return str(uuid.uuid4())
+    return new_id()
 
 
 class ObservabilityMiddleware:

@@ -5,7 +5,6 @@ Asymmetric signing means only auth can mint a token; the others hold just the pu
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from shared.clock import Clock
 from shared.crypto import decode_key, encode_key
+from shared.ids import IdFactory, random_id
 
 __all__ = [
     "AccessClaims",
@@ -66,8 +66,11 @@ def public_key_for(signing_key: str) -> str:
 class TokenIssuer:
     """Mints access tokens (auth only)."""
 
-    def __init__(self, signing_key: str, clock: Clock, lifetime_seconds: int) -> None:
+    def __init__(
+        self, signing_key: str, clock: Clock, lifetime_seconds: int, new_id: IdFactory = random_id
+    ) -> None:
         self._key = Ed25519PrivateKey.from_private_bytes(decode_key(signing_key, size=32))
+        self._new_id = new_id
         self._clock = clock
         self._lifetime = timedelta(seconds=lifetime_seconds)
 
@@ -89,7 +92,7 @@ class TokenIssuer:
             "iss": _ISSUER,
             "aud": _AUDIENCE,
             "sub": account_id,
-            "sid": session_id or str(uuid.uuid4()),
+            "sid": session_id or self._new_id(),
             "iat": int(now.timestamp()),
             "auth_time": int((authenticated_at or now).timestamp()),
             "exp": int((now + self._lifetime).timestamp()),

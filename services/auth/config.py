@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import phonenumbers
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.auth.pictures import PictureLimits
 from services.auth.policies import CodePolicy, ThrottlePolicy
 from services.auth.vault import derive_encryption_key
-from shared.config import ServiceSettings
-from shared.crypto import decode_key
+from shared.config import Key32, ServiceSettings, key_bytes
 from shared.tokens import public_key_for
 
 __all__ = ["Settings"]
@@ -22,14 +21,14 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
 
     http_port: int = 8001
-    token_signing_key: SecretStr = Field(
+    token_signing_key: Key32 = Field(
         description="Ed25519 private key (URL-safe base64), from shared.tokens.new_signing_key"
     )
-    identifier_hmac_key: SecretStr = Field(
+    identifier_hmac_key: Key32 = Field(
         description="32-byte key (URL-safe base64) for the lookup digests of e-mails and phones"
         " (live and retired accounts) and of throttled logins"
     )
-    identifier_encryption_key: SecretStr | None = Field(
+    identifier_encryption_key: Key32 | None = Field(
         default=None,
         description="32-byte key (URL-safe base64) encrypting stored e-mails and phones;"
         " unset means derived from AUTH_IDENTIFIER_HMAC_KEY with HKDF",
@@ -60,13 +59,6 @@ class Settings(ServiceSettings):
     """Largest picture upload, in bytes."""
     picture_max_side: int = Field(default=4096, ge=16)
     """Largest picture width or height, in pixels."""
-
-    @field_validator("token_signing_key", "identifier_hmac_key", "identifier_encryption_key")
-    @classmethod
-    def _key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            decode_key(value.get_secret_value(), size=32)
-        return value
 
     @field_validator("default_phone_region")
     @classmethod
@@ -127,10 +119,10 @@ class Settings(ServiceSettings):
 
     def identifier_hmac_key_bytes(self) -> bytes:
         """The decoded key for retired-identifier digests."""
-        return decode_key(self.identifier_hmac_key.get_secret_value(), size=32)
+        return key_bytes(self.identifier_hmac_key)
 
     def identifier_encryption_key_bytes(self) -> bytes:
         """The key encrypting stored identifiers: the configured one, else derived."""
         if self.identifier_encryption_key is None:
             return derive_encryption_key(self.identifier_hmac_key_bytes())
-        return decode_key(self.identifier_encryption_key.get_secret_value(), size=32)
+        return key_bytes(self.identifier_encryption_key)

@@ -7,7 +7,6 @@ it, so the rollback of the failing use case cannot undo the count.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -107,7 +106,7 @@ async def issue_code(
     wait = cooldown_left(deps.codes, await guard_store.find_code(tx, account_id, purpose), now)
     if wait > 0:
         raise ResendCooldown(wait)
-    code, code_id = deps.new_code(), str(uuid.uuid4())
+    code, code_id = deps.new_code(), deps.new_id()
     stored = StoredCode(
         account_id=account_id,
         purpose=purpose,
@@ -162,7 +161,7 @@ async def redeem_code(
         stored.code_id, typed, stored.code_hash
     )
     try:
-        check_code_attempt(stored, matches=matches, now=deps.clock.now())
+        accepted = check_code_attempt(stored, matches=matches, now=deps.clock.now())
     except WrongCode as refusal:
         await guard_store.spend_attempt(tx, account_id, purpose)
         return refusal
@@ -172,5 +171,4 @@ async def redeem_code(
     except CodeRejected as refusal:
         return refusal
     await guard_store.delete_code(tx, account_id, purpose)
-    assert stored is not None  # check_code_attempt refuses a missing code
-    return stored
+    return accepted

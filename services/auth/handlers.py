@@ -7,7 +7,6 @@ re-exported here for the callers that import them from this module.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 
 from services.auth import guard_store, guards, store
@@ -39,6 +38,7 @@ from shared.events import (
     ContactDetailsChanged,
     new_event,
 )
+from shared.ids import IdFactory, random_id
 from shared.outbox import enqueue
 from shared.participant import acknowledge_purge
 from shared.revocation import Revocations
@@ -91,6 +91,7 @@ class Deps:
     )
     codes: CodePolicy = field(default_factory=CodePolicy)
     new_code: CodeGenerator = random_code
+    new_id: IdFactory = random_id
     code_hasher: CodeHasher = field(init=False)
 
     def __post_init__(self) -> None:
@@ -119,7 +120,7 @@ async def register(deps: Deps, details: Registration, *, correlation_id: str) ->
     # Hashing is slow on purpose; do it before taking the database lock.
     password_hash = await deps.passwords.hash(details.password)
     account = Account(
-        account_id=str(uuid.uuid4()),
+        account_id=deps.new_id(),
         email=details.email,
         phone=details.phone,
         password_hash=password_hash,

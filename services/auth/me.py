@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, replace
 
 from services.auth import guards, store
@@ -165,7 +164,7 @@ async def confirm_contact_change(
                 account_id=account_id,
                 correlation_id=correlation_id,
                 occurred_at=deps.clock.now(),
-                notification_id=str(uuid.uuid4()),
+                notification_id=deps.new_id(),
                 notice="address_changed",
             )
             # Before the new addresses, on the same topic and key: the notifier still writes

@@ -140,8 +140,8 @@ class ResendCooldown(Exception):
         self.retry_after = retry_after
 
 
-def check_code_attempt(code: StoredCode | None, *, matches: bool, now: datetime) -> None:
-    """Raise the reason a typed code is refused; return quietly if it is right.
+def check_code_attempt(code: StoredCode | None, *, matches: bool, now: datetime) -> StoredCode:
+    """Raise the reason a typed code is refused; return the code if it is right.
 
     The caller removes the code on success, on expiry and when the last try is used, and
     otherwise stores ``attempts_left - 1``.
@@ -151,7 +151,7 @@ def check_code_attempt(code: StoredCode | None, *, matches: bool, now: datetime)
     if now >= code.expires_at:
         raise CodeExpired
     if matches:
-        return
+        return code
     left = code.attempts_left - 1
     if left <= 0:
         raise CodeBurned

@@ -8,8 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from services.deletion.consequences import CATEGORIES, KNOWN_CATEGORIES
-from shared.config import ServiceSettings
-from shared.crypto import decode_key
+from shared.config import Key32, Key32OrEmpty, ServiceSettings, key_bytes
 
 __all__ = ["Settings"]
 
@@ -30,7 +29,7 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DELETION_", extra="ignore")
 
     http_port: int = 8002
-    hmac_key: SecretStr = Field(
+    hmac_key: Key32 = Field(
         description="32-byte key for code hashes, the account ids kept after a purge, and the"
         " account hash in receipts and audit records"
     )
@@ -70,7 +69,7 @@ class Settings(ServiceSettings):
     """Names of services signed in to with the account (comma-separated)."""
     notification_settings_url: str = Field(default="/settings/notifications", max_length=300)
     """Where "take a break" points."""
-    receipt_signing_key: SecretStr | None = None
+    receipt_signing_key: Key32OrEmpty | None = None
     """Ed25519 key signing receipts; unset: generated into <data_dir>/deletion/receipt-signing.key.
     """
     audit_retention_days: int = Field(default=731, ge=1)
@@ -87,19 +86,6 @@ class Settings(ServiceSettings):
     """Largest export part a participant may send (JSON, before sealing; under Kafka's 1 MB)."""
     hold_max_seconds: int = Field(default=30 * 86400, ge=60)
     """A hold older than this is flagged overdue for operators."""
-
-    @field_validator("hmac_key")
-    @classmethod
-    def _key_is_32_bytes(cls, value: SecretStr) -> SecretStr:
-        decode_key(value.get_secret_value(), size=32)
-        return value
-
-    @field_validator("receipt_signing_key")
-    @classmethod
-    def _signing_key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value():
-            decode_key(value.get_secret_value(), size=32)
-        return value
 
     @field_validator("admin_token")
     @classmethod
@@ -133,7 +119,7 @@ class Settings(ServiceSettings):
 
     def hmac_key_bytes(self) -> bytes:
         """The decoded HMAC key."""
-        return decode_key(self.hmac_key.get_secret_value(), size=32)
+        return key_bytes(self.hmac_key)
 
     def secret_or_none(self, name: str) -> str | None:
         """An optional secret's value; unset or empty is None."""

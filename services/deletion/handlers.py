@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import uuid
 from datetime import datetime, timedelta
 
 from services.deletion import hold_handlers, store
@@ -97,7 +96,7 @@ async def request_deletion(
     now = deps.clock.now()
     require_recent_authentication(authenticated_at, now, deps.policy.reauth_max_age_seconds)
     request = DeletionRequest.open(
-        request_id=str(uuid.uuid4()),
+        request_id=deps.new_id(),
         account_id=account_id,
         channel=channel,
         correlation_id=correlation_id,
@@ -224,7 +223,7 @@ async def _send_code(
 ) -> DeletionRequest:
     code = deps.new_code()
     now = deps.clock.now()
-    notification_id = str(uuid.uuid4())
+    notification_id = deps.new_id()
     request = request.issue_code(
         deps.hasher.hash(request.request_id, code), now, notification_id, channel
     )

@@ -15,12 +15,12 @@ each other's requests at all.
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 
 from services.deletion.store import stamp
 from shared.clock import Clock
 from shared.db import Database
+from shared.ids import IdFactory, random_id
 from shared.outbox import OutboxRelay, Publisher
 
 __all__ = ["LEASE_SCHEMA", "Lease", "LeasedRelay"]
@@ -43,11 +43,18 @@ def _stamp(clock: Clock, seconds: float = 0) -> str:
 class Lease:
     """A named lease held by this process (a fresh holder id per process)."""
 
-    def __init__(self, db: Database, clock: Clock, name: str, ttl_seconds: float) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        name: str,
+        ttl_seconds: float,
+        new_id: IdFactory = random_id,
+    ) -> None:
         self._db = db
         self._clock = clock
         self.name = name
-        self.holder = uuid.uuid4().hex
+        self.holder = new_id()
         self._ttl = ttl_seconds
         self._valid_until: str | None = None
 

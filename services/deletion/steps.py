@@ -7,7 +7,6 @@ it and find the request an event names; those steps live here, once.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from shared.consumer import RejectEvent
 from shared.crypto import FieldCipher, keyed_hash
 from shared.db import Database, Transaction
 from shared.events import Event, new_event
+from shared.ids import IdFactory, random_id
 from shared.outbox import enqueue
 from shared.topics import Topics
 
@@ -78,6 +78,7 @@ class Deps:
     account_key: bytes
     new_code: CodeGenerator
     signer: ReceiptSigner | None = None
+    new_id: IdFactory = random_id
 
 
 async def save(
@@ -124,7 +125,7 @@ async def notify_account(
     **payload: Any,
 ) -> str:
     """:func:`notify` for an account without a request at hand (an export)."""
-    notification_id = str(uuid.uuid4())
+    notification_id = deps.new_id()
     event = new_event(
         kind,
         account_id=account_id,

@@ -17,7 +17,8 @@ from services.notifier.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
 from services.notifier.store import MIGRATIONS, SCHEMA
 from services.notifier.throttle import derive_throttle_key
 from shared.clock import Clock, SystemClock
-from shared.crypto import FieldCipher, decode_key
+from shared.config import key_bytes
+from shared.crypto import FieldCipher
 from shared.db import Database
 from shared.faust_app import create_faust_app
 from shared.periodic import Periodic
@@ -57,21 +58,17 @@ def smtp_mailer(settings: Settings, clock: Clock) -> SmtpMailer:
 def sms_gateway(settings: Settings) -> SmsGateway:
     """The configured SMS adapter: the HTTP JSON gateway, or the file sink ``make run`` uses."""
     if settings.sms_gateway == "http":
-        # The settings validator makes sure both are present for "http".
-        assert settings.sms_http_url is not None
-        assert settings.sms_http_token is not None
-        return HttpSmsGateway(
-            settings.sms_http_url,
-            settings.sms_http_token.get_secret_value(),
-            settings.sms_http_timeout_seconds,
-        )
+        url, token = settings.sms_http_url, settings.sms_http_token
+        if url is None or token is None:  # the settings refuse this; said again for the types
+            raise ValueError("the http SMS gateway needs sms_http_url and sms_http_token")
+        return HttpSmsGateway(url, token.get_secret_value(), settings.sms_http_timeout_seconds)
     return FileSmsGateway(settings.sms_dir)
 
 
 def throttle_key(settings: Settings) -> bytes:
     """NOTIFIER_THROTTLE_KEY if set, else a key derived from the notification key."""
     if settings.throttle_key is not None:
-        return decode_key(settings.throttle_key.get_secret_value(), size=32)
+        return key_bytes(settings.throttle_key)
     return derive_throttle_key(settings.platform.notification_key_bytes())
 
 

@@ -8,7 +8,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.config import ServiceSettings
+from shared.config import Key32, ServiceSettings
 
 __all__ = ["Settings"]
 
@@ -58,7 +58,7 @@ class Settings(ServiceSettings):
     (NotificationFailed).
     """
     # 32 bytes, URL-safe base64; unset means derived from ADIEU_NOTIFICATION_KEY with HKDF.
-    throttle_key: SecretStr | None = None
+    throttle_key: Key32 | None = None
     """32-byte key for the throttle's keyed hash of addresses; unset: HKDF-SHA256 of
     ADIEU_NOTIFICATION_KEY.
     """

@@ -61,7 +61,9 @@ class Doorbell:
     async def wait(self, at_most: float) -> None:
         """Return when rung, or after ``at_most`` seconds."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), at_most)
+            # Not wait_for: on 3.11 it can swallow a cancel that races the wake-up (see outbox).
+            async with asyncio.timeout(at_most):
+                await self._event.wait()
         # Cleared before the run's query, so a commit after this point rings again.
         self._event.clear()
 

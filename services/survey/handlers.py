@@ -12,6 +12,7 @@ from services.survey.reports import Summary, period_covering, summarise
 from shared.clock import Clock
 from shared.db import Database, Transaction
 from shared.events import AccountPurged, SurveySubmitted, new_event
+from shared.ids import IdFactory, random_id
 from shared.outbox import enqueue
 from shared.participant import acknowledge_purge
 from shared.revocation import Revocations
@@ -31,6 +32,7 @@ class Deps:
     topics: Topics
     revocations: Revocations
     questionnaire: Questionnaire
+    new_id: IdFactory = random_id
 
 
 async def submit_response(
@@ -53,7 +55,8 @@ async def submit_response(
     )
     async with deps.db.transaction() as tx:
         await store.record_submission(tx, request_id)
-        response_id = await store.insert_response(tx, stored)
+        response_id = deps.new_id()
+        await store.insert_response(tx, response_id, stored)
         await enqueue(tx, deps.topics.survey_events, submitted, deps.clock)
     return response_id
 

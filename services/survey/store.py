@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import uuid
 from datetime import date
 
 from services.survey.domain import StoredResponse
@@ -58,9 +57,8 @@ async def record_submission(tx: Transaction, request_id: str) -> None:
         raise AlreadySubmitted
 
 
-async def insert_response(tx: Transaction, response: StoredResponse) -> str:
-    """Store a de-identified response; return its random id."""
-    response_id = str(uuid.uuid4())
+async def insert_response(tx: Transaction, response_id: str, response: StoredResponse) -> None:
+    """Store a de-identified response under ``response_id`` (random, so it tells no order)."""
     await tx.execute(
         "INSERT INTO responses (response_id, questionnaire_version, submitted_on, reasons,"
         " problems, ratings, other_reason, other_problem, comment)"
@@ -77,7 +75,6 @@ async def insert_response(tx: Transaction, response: StoredResponse) -> str:
             response.comment,
         ),
     )
-    return response_id
 
 
 async def responses_between(db: Database, first: date, last: date) -> list[StoredResponse]:

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.crypto import decode_key
+from shared.config import Key32, key_bytes
 
 __all__ = ["Settings"]
 
@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     """Survey's API (devstack derives it from SURVEY_HTTP_PORT)."""
     notifier_url: str = "http://127.0.0.1:8004"
     """Accepted and checked, but the pages do not call the notifier."""
-    session_key: SecretStr = Field(description="32-byte key (URL-safe base64) sealing the cookie")
+    session_key: Key32 = Field(description="32-byte key (URL-safe base64) sealing the cookie")
     admin_token: SecretStr = Field(
         min_length=16, description="Operators sign in to /operator with it (at least 16 characters)"
     )
@@ -64,12 +64,6 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="ADIEU_LOG_LEVEL")
     """Log level (the platform's setting, read by the web edge too)."""
 
-    @field_validator("session_key")
-    @classmethod
-    def _key_is_32_bytes(cls, value: SecretStr) -> SecretStr:
-        decode_key(value.get_secret_value(), size=32)
-        return value
-
     @field_validator("brand_color")
     @classmethod
     def _colour_is_hex(cls, value: str) -> str:
@@ -85,4 +79,4 @@ class Settings(BaseSettings):
 
     def session_key_bytes(self) -> bytes:
         """The decoded session key."""
-        return decode_key(self.session_key.get_secret_value(), size=32)
+        return key_bytes(self.session_key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -14,7 +15,14 @@ from services.deletion.domain import InvalidState, Status, WrongCode
 from shared.clock import FrozenClock
 from shared.consumer import RejectEvent
 from shared.crypto import keyed_hash
-from shared.events import Event, PurgeCompleted, SurveySubmitted, decode_event, new_event
+from shared.events import (
+    CodeDeliveryRequested,
+    Event,
+    PurgeCompleted,
+    SurveySubmitted,
+    decode_event,
+    new_event,
+)
 from tests.unit.deletion.support import handler_deps
 
 CODE = "135790"
@@ -194,3 +202,15 @@ async def test_completions_from_strangers_are_rejected(deps: handlers.Deps) -> N
         await _completed(deps, request_id, "a-1", "billing")
     with pytest.raises(RejectEvent, match="unknown deletion request"):
         await _completed(deps, "nope", "a-1", "auth")
+
+
+async def test_request_and_notification_ids_come_from_the_injected_factory(
+    deps: handlers.Deps,
+) -> None:
+    issued = iter(["request-1", "notification-1", "notification-2"])
+    counted = dataclasses.replace(deps, new_id=lambda: next(issued))
+    request_id = await _open(counted, "acc-ids")
+    await _survey(counted, request_id, "acc-ids")
+    assert request_id == "request-1"
+    codes = [e for _, e in await _outbox(counted) if isinstance(e, CodeDeliveryRequested)]
+    assert [e.payload.notification_id for e in codes] == ["notification-1"]
