@@ -32,7 +32,7 @@ from shared.events import Channel, CodeDeliveryRequested, CodePurpose, new_event
 from shared.outbox import enqueue
 
 if TYPE_CHECKING:
-    from services.auth.handlers import Deps
+    from services.auth.deps import Deps
 
 __all__ = [
     "Scope",

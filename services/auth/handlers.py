@@ -7,9 +7,10 @@ re-exported here for the callers that import them from this module.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from services.auth import guard_store, guards, store
+from services.auth.deps import Deps
 from services.auth.domain import (
     Account,
     AccountNotFound,
@@ -22,15 +23,8 @@ from services.auth.domain import (
     identifier_digest,
     parse_login,
 )
-from services.auth.passwords import Passwords
-from services.auth.pictures import PictureStore
-from services.auth.policies import CodePolicy, ThrottlePolicy
 from services.auth.sessions import logout, revoke_sessions
-from services.auth.vault import IdentifierVault
-from shared.clock import Clock
-from shared.codes import CodeGenerator, CodeHasher, random_code
-from shared.crypto import FieldCipher
-from shared.db import Database, Transaction
+from shared.db import Transaction
 from shared.events import (
     AccountPurged,
     AccountRegistered,
@@ -38,12 +32,9 @@ from shared.events import (
     ContactDetailsChanged,
     new_event,
 )
-from shared.ids import IdFactory, random_id
 from shared.outbox import enqueue
 from shared.participant import acknowledge_purge
-from shared.revocation import Revocations
-from shared.tokens import AccessClaims, TokenIssuer
-from shared.topics import Topics
+from shared.tokens import AccessClaims
 
 __all__ = [
     "PARTICIPANT",
@@ -66,37 +57,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PARTICIPANT = "auth"
-
-
-@dataclass(frozen=True)
-class Deps:
-    """What auth's handlers need."""
-
-    db: Database
-    clock: Clock
-    topics: Topics
-    passwords: Passwords
-    tokens: TokenIssuer
-    notification_cipher: FieldCipher
-    identifier_key: bytes
-    phone_region: str
-    revocations: Revocations
-    pictures: PictureStore
-    # Stored e-mails and phones: digests to find accounts by, ciphertexts to read them.
-    vault: IdentifierVault
-    hide_unknown_accounts: bool = False
-    account_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
-    address_throttle: ThrottlePolicy = field(
-        default_factory=lambda: ThrottlePolicy(slow_after=20, lock_after=100)
-    )
-    codes: CodePolicy = field(default_factory=CodePolicy)
-    new_code: CodeGenerator = random_code
-    new_id: IdFactory = random_id
-    code_hasher: CodeHasher = field(init=False)
-
-    def __post_init__(self) -> None:
-        # Same secret as the identifier digests, separated by purpose inside the keyed hash.
-        object.__setattr__(self, "code_hasher", CodeHasher(self.identifier_key, "auth-code"))
 
 
 class UsernameTaken(Exception):

@@ -10,8 +10,8 @@ import logging
 from dataclasses import replace
 
 from services.auth import guard_store, guards, store
+from services.auth.deps import Deps
 from services.auth.domain import check_password, parse_login
-from services.auth.handlers import Deps
 from services.auth.policies import CodeRejected, NoActiveCode, ResendCooldown
 from services.auth.sessions import revoke_sessions
 from shared.events import Channel

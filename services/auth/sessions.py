@@ -10,7 +10,7 @@ from shared.outbox import enqueue
 from shared.tokens import AccessClaims
 
 if TYPE_CHECKING:
-    from services.auth.handlers import Deps
+    from services.auth.deps import Deps
 
 __all__ = ["logout", "revoke_sessions"]
 

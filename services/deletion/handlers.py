@@ -21,6 +21,7 @@ from services.deletion.domain import (
     Verdict,
     require_recent_authentication,
 )
+from services.deletion.holds import pause
 from services.deletion.steps import (
     ACCOUNT_HASH_PURPOSE,
     CODE_PURPOSE,
@@ -28,13 +29,12 @@ from services.deletion.steps import (
     Policy,
     account_hash,
     account_keys,
-    audit,
-    event_about,
     load_for_event,
     notify,
     publish,
     save,
 )
+from services.deletion.unit_of_work import RequestNotFound, RequestWork, request_work
 from shared.consumer import RejectEvent
 from shared.db import Transaction
 from shared.events import (
@@ -46,7 +46,6 @@ from shared.events import (
     NotificationFailed,
     SurveySubmitted,
 )
-from shared.outbox import enqueue
 
 __all__ = [
     "ACCOUNT_HASH_PURPOSE",
@@ -80,10 +79,6 @@ class RequestExists(Exception):
         self.request_id = request_id
 
 
-class RequestNotFound(Exception):
-    """No such request for this account (also when it belongs to someone else)."""
-
-
 async def request_deletion(
     deps: Deps,
     *,
@@ -104,30 +99,32 @@ async def request_deletion(
         survey_required=deps.policy.survey_required,
         ttl=timedelta(seconds=deps.policy.request_ttl_seconds),
     )
-    async with deps.db.transaction() as tx:
-        existing = await store.open_request_of(tx, account_id)
+    async with request_work(deps) as work:
+        existing = await store.open_request_of(work.tx, account_id)
         if existing is not None:
             raise RequestExists(existing)
-        await store.insert(tx, request, now)
-        await audit(deps, tx, request, None)
+        work.opened(request)
         survey = deps.policy.survey_required
-        await publish(deps, tx, request, DeletionRequested, channel=channel, survey_required=survey)
-        await hold_handlers.query_holds(deps, tx, request, deps.policy.participants)
+        work.publish(DeletionRequested, channel=channel, survey_required=survey)
+        # The hold question goes out after DeletionRequested, as it did before the unit of work.
+        await work.send_queued()
+        await hold_handlers.query_holds(deps, work.tx, request, deps.policy.participants)
         if request.status is Status.AWAITING_CODE:
-            request = await _send_code(deps, tx, request)
-    log.info("deletion requested", extra={"request_id": request.request_id})
-    return request
+            _send_code(work)
+    log.info("deletion requested", extra={"request_id": work.request.request_id})
+    return work.request
 
 
 async def submit_survey(deps: Deps, tx: Transaction, event: SurveySubmitted) -> None:
     """The survey was answered: move on to the code and send it."""
-    before = await load_for_event(deps, tx, event.payload.request_id, event.account_id)
+    work = RequestWork(deps, tx)
+    before = await work.for_event(event.payload.request_id, event.account_id)
     try:
-        request = before.survey_submitted()
+        work.update(before.survey_submitted())
     except InvalidState as exc:
         raise RejectEvent(str(exc)) from None
-    await save(deps, tx, before, request)
-    await _send_code(deps, tx, request)
+    _send_code(work)
+    await work.commit()
 
 
 async def resend_code(
@@ -137,12 +134,12 @@ async def resend_code(
 
     Raises InvalidState, ResendCooldown or TooManyCodes when a new code may not go out now.
     """
-    async with deps.db.transaction() as tx:
-        request = await _load_owned(deps, tx, request_id, account_id)
+    async with request_work(deps) as work:
+        request = await work.owned(request_id, account_id)
         request.check_resend(deps.clock.now(), deps.policy.code)
-        request = await _send_code(deps, tx, request, channel)
+        _send_code(work, channel)
     log.info("code sent again", extra={"request_id": request_id})
-    return request
+    return work.request
 
 
 async def code_delivery_failed(deps: Deps, tx: Transaction, event: NotificationFailed) -> None:
@@ -151,10 +148,12 @@ async def code_delivery_failed(deps: Deps, tx: Transaction, event: NotificationF
     before = await store.load_by_code_notification(tx, notification_id)
     if before is None or before.account_id != event.account_id:
         return  # another service's message (a password reset, a notice): not ours
-    request = before.delivery_failed(notification_id)
-    if request != before:
-        await save(deps, tx, before, request)
-        log.warning("code delivery failed", extra={"request_id": request.request_id})
+    work = RequestWork(deps, tx)
+    work.track(before)
+    work.update(before.delivery_failed(notification_id))
+    if work.request != before:
+        log.warning("code delivery failed", extra={"request_id": before.request_id})
+    await work.commit()
 
 
 async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: str) -> datetime:
@@ -163,8 +162,8 @@ async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: st
     A wrong try is counted even though the call fails, so the count is committed first.
     """
     now = deps.clock.now()
-    async with deps.db.transaction() as tx:
-        before = await _load_owned(deps, tx, request_id, account_id)
+    async with request_work(deps) as work:
+        before = await work.owned(request_id, account_id)
         stored = before.code_hash
         matches = stored is not None and deps.hasher.matches(request_id, code, stored)
         request, check = before.confirm(
@@ -174,21 +173,18 @@ async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: st
             grace=timedelta(seconds=deps.policy.grace_seconds),
             lead=timedelta(seconds=deps.policy.purge_lead_seconds),
         )
-        await save(deps, tx, before, request)
+        work.update(request)
         if check.verdict is Verdict.ACCEPTED:
             deadline = request.purge_deadline
-            await publish(deps, tx, request, CodeVerified, purge_deadline=deadline)
-            if await hold_handlers.account_holds_in(deps, tx, account_id):
-                request = await hold_handlers.hold_request(deps, tx, request)
+            work.publish(CodeVerified, purge_deadline=deadline)
+            if await hold_handlers.account_holds_in(deps, work.tx, account_id):
+                # Held at once: the request is saved paused (once), and the person told why.
+                request = pause(request, now)
+                work.update(request)
+                work.notify(NoticeRequested, notice="deletion_held")
+                log.info("deletion held by a participant", extra={"request_id": request_id})
             else:
-                await notify(
-                    deps,
-                    tx,
-                    request,
-                    NoticeRequested,
-                    notice="deletion_scheduled",
-                    deadline=deadline,
-                )
+                work.notify(NoticeRequested, notice="deletion_scheduled", deadline=deadline)
     error = check.error()
     if error is not None or request.purge_deadline is None:
         log.info("code not accepted: %s", check.verdict, extra={"request_id": request_id})
@@ -199,12 +195,10 @@ async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: st
 
 async def cancel_request(deps: Deps, *, account_id: str, request_id: str) -> DeletionRequest:
     """The owner withdraws a request that is not scheduled yet; the account stays."""
-    async with deps.db.transaction() as tx:
-        before = await _load_owned(deps, tx, request_id, account_id)
-        request = before.cancel()
-        await save(deps, tx, before, request)
+    async with request_work(deps) as work:
+        work.update((await work.owned(request_id, account_id)).cancel())
     log.info("deletion request cancelled", extra={"request_id": request_id})
-    return request
+    return work.request
 
 
 async def get_request(deps: Deps, *, account_id: str, request_id: str) -> DeletionRequest:
@@ -218,19 +212,14 @@ async def get_request(deps: Deps, *, account_id: str, request_id: str) -> Deleti
 # --- helpers --------------------------------------------------------------------------------
 
 
-async def _send_code(
-    deps: Deps, tx: Transaction, request: DeletionRequest, channel: Channel | None = None
-) -> DeletionRequest:
-    code = deps.new_code()
-    now = deps.clock.now()
-    notification_id = deps.new_id()
-    request = request.issue_code(
-        deps.hasher.hash(request.request_id, code), now, notification_id, channel
+def _send_code(work: RequestWork, channel: Channel | None = None) -> None:
+    """Issue a fresh code to the request and queue its delivery (the code only encrypted)."""
+    deps, code, notification_id = work.deps, work.deps.new_code(), work.deps.new_id()
+    request = work.request.issue_code(
+        deps.hasher.hash(work.request.request_id, code), deps.clock.now(), notification_id, channel
     )
-    await store.save(tx, request, now)
-    event = event_about(
-        deps,
-        request,
+    work.update(request)
+    work.notify(
         CodeDeliveryRequested,
         notification_id=notification_id,
         purpose="deletion",
@@ -238,14 +227,3 @@ async def _send_code(
         code_enc=deps.cipher.encrypt(code, context=request.account_id),
         valid_minutes=math.ceil(deps.policy.code.ttl_seconds / 60),
     )
-    await enqueue(tx, deps.topics.notifications, event, deps.clock)
-    return request
-
-
-async def _load_owned(
-    deps: Deps, tx: Transaction, request_id: str, account_id: str
-) -> DeletionRequest:
-    request = await store.load(tx, request_id)
-    if request is None or request.account_id not in account_keys(deps, account_id):
-        raise RequestNotFound
-    return request

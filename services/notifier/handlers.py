@@ -148,15 +148,21 @@ async def request_code(deps: Deps, tx: Transaction, event: CodeDeliveryRequested
         deadline=None,
         requested_at=event.occurred_at,
     )
-    if await _queue(deps, tx, event, delivery):
-        await _throttle(deps, tx, event, delivery)
+    # Loaded once for the whole use case: the purge check and the throttle's recipient.
+    contact = await store.load_contact(tx, event.account_id)
+    if await _queue(deps, tx, event, delivery, contact):
+        await _throttle(deps, tx, event, delivery, contact)
 
 
 async def _throttle(
-    deps: Deps, tx: Transaction, event: CodeDeliveryRequested, delivery: Delivery
+    deps: Deps,
+    tx: Transaction,
+    event: CodeDeliveryRequested,
+    delivery: Delivery,
+    contact: Contact | None,
 ) -> None:
     """Count the code against its recipient; beyond the limit, fail it as "throttled"."""
-    key = await _recipient(deps, tx, delivery)
+    key = _recipient(deps, delivery, contact)
     if key is None:
         return  # no usable address: the send fails on its own, with that reason
     now = deps.clock.now()
@@ -168,8 +174,7 @@ async def _throttle(
     await _refuse(deps, tx, event, delivery.notification_id, "throttled")
 
 
-async def _recipient(deps: Deps, tx: Transaction, delivery: Delivery) -> str | None:
-    contact = await store.load_contact(tx, delivery.account_id)
+def _recipient(deps: Deps, delivery: Delivery, contact: Contact | None) -> str | None:
     try:
         way = route(delivery, contact)
         address = deps.reveal(way.address_enc, delivery.account_id)
@@ -187,10 +192,11 @@ async def request_notice(deps: Deps, tx: Transaction, event: NoticeRequested) ->
         await _refuse(deps, tx, event, payload.notification_id, reason)
         return
     way = None
+    contact = await store.load_contact(tx, event.account_id)
     if template == "address_changed":
         # Fixed now, as the old address may be replaced again before the notice is sent.
         previous = await store.take_previous(tx, event.account_id)
-        way = address_changed_route(await store.load_contact(tx, event.account_id), previous)
+        way = address_changed_route(contact, previous)
     delivery = Delivery(
         notification_id=payload.notification_id,
         account_id=event.account_id,
@@ -204,15 +210,18 @@ async def request_notice(deps: Deps, tx: Transaction, event: NoticeRequested) ->
         deadline=payload.deadline,
         requested_at=event.occurred_at,
     )
-    await _queue(deps, tx, event, delivery)
+    await _queue(deps, tx, event, delivery, contact)
 
 
 async def _queue(
-    deps: Deps, tx: Transaction, event: CodeDeliveryRequested | NoticeRequested, delivery: Delivery
+    deps: Deps,
+    tx: Transaction,
+    event: CodeDeliveryRequested | NoticeRequested,
+    delivery: Delivery,
+    contact: Contact | None,
 ) -> bool:
     """Record the delivery; True if it is new and will be sent."""
     context = {"notification_id": delivery.notification_id, "event_id": str(event.event_id)}
-    contact = await store.load_contact(tx, event.account_id)
     purged = contact is not None and contact.retained_for_confirmation
     if purged and not _allowed_after_purge(delivery.template):
         await _refuse(deps, tx, event, delivery.notification_id, "account purged")

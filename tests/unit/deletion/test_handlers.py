@@ -214,3 +214,18 @@ async def test_request_and_notification_ids_come_from_the_injected_factory(
     assert request_id == "request-1"
     codes = [e for _, e in await _outbox(counted) if isinstance(e, CodeDeliveryRequested)]
     assert [e.payload.notification_id for e in codes] == ["notification-1"]
+
+
+async def test_answering_the_survey_writes_the_request_once(deps: handlers.Deps) -> None:
+    # The survey moves the request on and issues its code: one write, not one per step.
+    async with deps.db.transaction() as tx:
+        await tx.execute("CREATE TABLE request_writes (request_id TEXT)")
+        await tx.execute(
+            "CREATE TRIGGER count_writes AFTER UPDATE ON requests"
+            " BEGIN INSERT INTO request_writes VALUES (NEW.request_id); END"
+        )
+    request_id = await _open(deps, "acc-once")
+    await _survey(deps, request_id, "acc-once")
+    rows = await deps.db.fetch_all("SELECT request_id FROM request_writes")
+    assert [row["request_id"] for row in rows] == [request_id]
+    assert (await _types(deps))[-1] == "CodeDeliveryRequested"

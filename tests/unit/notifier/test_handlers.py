@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 from services.notifier import handlers, store
 from services.notifier.handlers import Deps
 from services.notifier.throttle import recipient_key
@@ -185,3 +187,20 @@ async def test_purge_erases_throttle_counts_and_replaced_addresses(deps: Deps) -
         await store.purge_account(tx, account, None)
     for table in ("previous_addresses", "code_throttle", "deliveries"):
         assert await deps.db.fetch_all(f"SELECT * FROM {table}") == [], table  # noqa: S608
+
+
+async def test_queueing_a_code_reads_the_contact_once(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _contact(deps, "acc-once", "kari@example.com")
+    loads: list[str] = []
+    real_load = store.load_contact
+
+    async def counted(conn: Any, account_id: str) -> Any:
+        loads.append(account_id)
+        return await real_load(conn, account_id)
+
+    monkeypatch.setattr(store, "load_contact", counted)
+    notification_id = await _code(deps, "acc-once")
+    assert loads == ["acc-once"]
+    assert await _pending(deps) == [notification_id]
