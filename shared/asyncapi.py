@@ -1,84 +1,35 @@
-"""The AsyncAPI 3.0 document of every topic and event, generated from the pydantic models.
+"""The AsyncAPI 3.0 document of every topic and event, generated from the declarations.
 
-Which events travel on which topic, and who sends and receives them, is stated once here
-(:data:`CHANNELS`); the message schemas come from :mod:`shared.events` itself, so the document
-cannot drift from the code (``tests/unit/ops/test_documents.py`` fails when the committed copy
-in ``docs/`` is stale).
+Which events travel on which topic is :data:`shared.messaging.CHANNELS`; who sends and receives
+them is each service's :class:`~shared.messaging.Messaging` declaration (the same one its
+consumer is built from); the message schemas come from :mod:`shared.events` itself. So the
+document cannot drift from the code (``tests/unit/ops/test_documents.py`` fails when the
+committed copy in ``docs/`` is stale, and compares it with the services' real subscriptions).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+from collections.abc import Sequence
 from typing import Any, get_args
 
 from pydantic import BaseModel
 
 from shared import events
+from shared.messaging import CHANNELS, Channel, Messaging, event_type_of
 from shared.topics import DLQ_SUFFIX, Topics
 
-__all__ = ["CHANNELS", "Channel", "asyncapi_document"]
+__all__ = ["CHANNELS", "SERVICES", "Channel", "asyncapi_document", "declarations"]
+
+SERVICES = ("auth", "deletion", "survey", "notifier")
 
 
-@dataclass(frozen=True)
-class Channel:
-    """One topic: its attribute on :class:`Topics`, its events, senders and receivers."""
-
-    attribute: str
-    events: tuple[str, ...]
-    senders: tuple[str, ...]
-    receivers: tuple[str, ...]
-    retention: str = "30 days"
-
-
-CHANNELS: tuple[Channel, ...] = (
-    Channel(
-        "auth_events",
-        ("AccountRegistered", "SessionsRevoked"),
-        ("auth",),
-        ("deletion", "survey", "notifier"),
-    ),
-    Channel(
-        "deletion_events",
-        (
-            "DeletionRequested",
-            "CodeVerified",
-            "AccountPurged",
-            "DeletionCompleted",
-            "DeletionExpired",
-            "HoldsQueried",
-            "ExportRequested",
-        ),
-        ("deletion",),
-        ("auth", "survey", "notifier"),
-    ),
-    Channel("survey_events", ("SurveySubmitted",), ("survey",), ("deletion",)),
-    Channel(
-        "purge_completions",
-        ("PurgeCompleted",),
-        ("auth", "survey", "notifier"),
-        ("deletion",),
-    ),
-    Channel(
-        "participant_answers",
-        ("HoldsReported", "ExportPartDelivered"),
-        ("auth", "survey", "notifier"),
-        ("deletion",),
-        retention="7 days",
-    ),
-    Channel(
-        "notifications",
-        ("ContactDetailsChanged", "CodeDeliveryRequested", "NoticeRequested"),
-        ("auth", "deletion"),
-        ("notifier",),
-        retention="7 days",
-    ),
-    Channel(
-        "notifier_events",
-        ("NotificationDelivered", "NotificationFailed"),
-        ("notifier",),
-        ("deletion",),
-    ),
-)
+def declarations() -> list[Messaging[Any]]:
+    """Every service's declaration (``services.<name>.agents.MESSAGING``), imported on demand."""
+    found: list[Messaging[Any]] = []
+    for service in SERVICES:
+        found.append(importlib.import_module(f"services.{service}.agents").MESSAGING)
+    return found
 
 
 class DeadLetterSource(BaseModel):
@@ -125,7 +76,17 @@ def _message(name: str, summary: str) -> dict[str, Any]:
     }
 
 
-def _channels(classes: dict[str, type[BaseModel]]) -> dict[str, Any]:
+def _senders(channel: Channel, services: Sequence[Messaging[Any]]) -> list[str]:
+    return [m.service for m in services if channel in m.published()]
+
+
+def _receivers(channel: Channel, services: Sequence[Messaging[Any]]) -> list[str]:
+    return [m.service for m in services if channel in m.subscribed()]
+
+
+def _channels(
+    classes: dict[str, type[BaseModel]], services: Sequence[Messaging[Any]]
+) -> dict[str, Any]:
     topics = Topics(prefix="{prefix}")
     prefix = {"prefix": {"default": "adieu.", "description": "ADIEU_TOPIC_PREFIX"}}
     channels: dict[str, Any] = {}
@@ -135,8 +96,8 @@ def _channels(classes: dict[str, type[BaseModel]]) -> dict[str, Any]:
             "address": address,
             "title": channel.attribute.replace("_", " "),
             "description": (
-                f"Sent by {', '.join(channel.senders)}; received by "
-                f"{', '.join(channel.receivers)}. Keyed by account_id. "
+                f"Sent by {', '.join(_senders(channel, services))}; received by "
+                f"{', '.join(_receivers(channel, services))}. Keyed by account_id. "
                 f"Retention {channel.retention}."
             ),
             "parameters": prefix,
@@ -155,21 +116,35 @@ def _channels(classes: dict[str, type[BaseModel]]) -> dict[str, Any]:
     return channels
 
 
-def _operations() -> dict[str, Any]:
+def _operation(action: str, service: str, channel: Channel, names: list[str]) -> dict[str, Any]:
+    return {
+        "action": action,
+        "channel": {"$ref": f"#/channels/{channel.attribute}"},
+        "summary": f"{service} {action}s {', '.join(names)} on {channel.attribute}",
+        "messages": [{"$ref": f"#/channels/{channel.attribute}/messages/{n}"} for n in names],
+    }
+
+
+def _operations(services: Sequence[Messaging[Any]]) -> dict[str, Any]:
     operations: dict[str, Any] = {}
     for channel in CHANNELS:
-        for action, services in (("send", channel.senders), ("receive", channel.receivers)):
-            for service in services:
-                operations[f"{service}_{action}s_{channel.attribute}"] = {
-                    "action": action,
-                    "channel": {"$ref": f"#/channels/{channel.attribute}"},
-                    "summary": f"{service} {action}s on {channel.attribute}",
-                }
+        for messaging in services:
+            handled = [event_type_of(on.event) for on in messaging.handles]
+            published = [event_type_of(cls) for cls in messaging.publishes]
+            for action, names in (("send", published), ("receive", handled)):
+                carried = [name for name in channel.events if name in names]
+                if carried:
+                    key = f"{messaging.service}_{action}s_{channel.attribute}"
+                    operations[key] = _operation(action, messaging.service, channel, carried)
     return operations
 
 
-def asyncapi_document() -> dict[str, Any]:
-    """The AsyncAPI 3.0 document as a plain dict (write it with ``json.dumps``)."""
+def asyncapi_document(services: Sequence[Messaging[Any]] | None = None) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document as a plain dict (write it with ``json.dumps``).
+
+    ``services``: the declarations to describe; by default every service's (:func:`declarations`).
+    """
+    services = declarations() if services is None else services
     classes = _event_classes()
     return {
         "asyncapi": "3.0.0",
@@ -183,7 +158,7 @@ def asyncapi_document() -> dict[str, Any]:
             ),
         },
         "defaultContentType": "application/json",
-        "channels": _channels(classes),
-        "operations": _operations(),
+        "channels": _channels(classes, services),
+        "operations": _operations(services),
         "components": {"schemas": _schemas([*classes.values(), DeadLetter])},
     }

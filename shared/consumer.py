@@ -74,6 +74,11 @@ class IdempotentConsumer:
         self._handlers = dict(handlers)
         self._max_attempts = max_attempts
 
+    @property
+    def event_types(self) -> frozenset[str]:
+        """The event types this consumer handles (others on its topics it skips)."""
+        return frozenset(self._handlers)
+
     async def handle_record(
         self,
         *,

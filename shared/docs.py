@@ -27,7 +27,7 @@ from shared.config_docs import configuration_markdown
 from shared.crypto import new_key
 from shared.tokens import new_signing_key, public_key_for
 
-__all__ = ["SERVICES", "documents", "openapi_document", "render", "write"]
+__all__ = ["SERVICES", "bootstrapped", "documents", "openapi_document", "render", "write"]
 
 SERVICES = ("auth", "deletion", "survey", "notifier", "web")
 
@@ -64,12 +64,18 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def openapi_document(service: str) -> dict[str, Any]:
-    """The OpenAPI document of ``service``, from its real FastAPI app."""
+@contextmanager
+def bootstrapped(service: str) -> Iterator[Any]:
+    """``service`` bootstrapped on throw-away settings: nothing connects, nothing is served."""
     app_module = importlib.import_module(f"services.{service}.app")
     config = importlib.import_module(f"services.{service}.config")
     with tempfile.TemporaryDirectory() as data_dir, _environment(_throwaway_environment(data_dir)):
-        built = app_module.bootstrap(config.Settings())
+        yield app_module.bootstrap(config.Settings())
+
+
+def openapi_document(service: str) -> dict[str, Any]:
+    """The OpenAPI document of ``service``, from its real FastAPI app."""
+    with bootstrapped(service) as built:
         api = getattr(built, "api", built)
         document: dict[str, Any] = api.openapi()
     return document

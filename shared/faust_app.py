@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,12 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from shared.config import PlatformSettings
 from shared.consumer import IdempotentConsumer
 
-__all__ = ["FaustPublisher", "create_faust_app", "subscribe"]
+__all__ = ["FaustPublisher", "create_faust_app", "subscribe", "subscriptions"]
+
+# Each agent function subscribe() made, and the consumer it feeds: what subscriptions() reads.
+_FED: weakref.WeakKeyDictionary[Callable[..., Any], IdempotentConsumer] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -124,6 +130,18 @@ def subscribe(app: Any, topic_name: str, consumer: IdempotentConsumer) -> None:
             )
 
     app.agent(topic, name=f"{consumer.name}.{topic_name}")(agent)
+    _FED[agent] = consumer
+
+
+def subscriptions(app: Any) -> dict[str, frozenset[str]]:
+    """Topic → the event types the app's consumers route from it: what it really reads."""
+    found: dict[str, frozenset[str]] = {}
+    for agent in app.agents.values():
+        consumer = _FED.get(agent.fun)
+        if consumer is not None:
+            for topic in agent.channel.topics:
+                found[topic] = found.get(topic, frozenset()) | consumer.event_types
+    return found
 
 
 class FaustPublisher:

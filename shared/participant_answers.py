@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +30,7 @@ from shared.events import (
     ReportedHold,
     new_event,
 )
+from shared.ids import IdFactory, random_id
 from shared.outbox import enqueue
 from shared.sealing import seal
 from shared.topics import Topics
@@ -78,8 +78,10 @@ class ParticipantAnswers:
         *,
         export: ExportHook | None = None,
         holds: HoldsHook | None = None,
+        new_id: IdFactory = random_id,
     ) -> None:
         self.name = name
+        self._new_id = new_id
         self._topics = topics
         self._clock = clock
         self._export = export or _nothing
@@ -138,7 +140,7 @@ class ParticipantAnswers:
         reported = new_event(
             HoldsReported,
             account_id=account_id,
-            correlation_id=correlation_id or str(uuid.uuid4()),
+            correlation_id=correlation_id or self._new_id(),
             occurred_at=self._clock.now(),
             participant=self.name,
             holds=holds,

@@ -8,13 +8,14 @@ are pruned once every token they could match has expired anyway, so no account i
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from shared.clock import Clock
 from shared.db import Database, Transaction
 from shared.events import SessionsRevoked
 from shared.tokens import AccessClaims
 
-__all__ = ["REVOCATION_SCHEMA", "Revocations"]
+__all__ = ["REVOCATION_SCHEMA", "Revocations", "WithRevocations", "record_revocation"]
 
 REVOCATION_SCHEMA = """
 CREATE TABLE IF NOT EXISTS revoked_accounts (
@@ -80,3 +81,17 @@ class Revocations:
                 "DELETE FROM revoked_sessions WHERE revoked_at < ?", (horizon,)
             )
             return int(first.rowcount + second.rowcount)
+
+
+class WithRevocations(Protocol):
+    """The dependencies of a service that honours revocations."""
+
+    @property
+    def revocations(self) -> Revocations:
+        """The service's revocation table."""
+        ...
+
+
+async def record_revocation(deps: WithRevocations, tx: Transaction, event: SessionsRevoked) -> None:
+    """The consumer's handler for SessionsRevoked: remember it in the service's table."""
+    await deps.revocations.record(tx, event)

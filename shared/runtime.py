@@ -23,6 +23,7 @@ from shared.faust_app import FaustPublisher
 from shared.logs import configure_logging
 from shared.outbox import OutboxRelay
 from shared.periodic import Periodic
+from shared.topics import Topics
 
 __all__ = ["ServiceRuntime", "serve"]
 
@@ -41,11 +42,14 @@ class ServiceRuntime:
         faust_app: Any,
         periodic: Sequence[Periodic] = (),
         relay: OutboxRelay | None = None,
+        topics: Sequence[str] | None = None,
     ) -> None:
         """Assemble the parts; ``relay`` defaults to an OutboxRelay through the Faust producer.
 
         A service passes its own ``relay`` when publishing needs a condition (deletion's
-        publishes only while its process holds the lease).
+        publishes only while its process holds the lease). ``topics`` are those it creates at
+        start (its declared ones, :meth:`shared.messaging.Messaging.topics_to_create`); by
+        default every topic of the platform and its dead-letter twin.
         """
         self.platform = platform
         self.db = db
@@ -56,6 +60,8 @@ class ServiceRuntime:
             else OutboxRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds)
         )
         self._periodic = list(periodic)
+        every = platform.topics.all()
+        self.topics = tuple(topics if topics is not None else (*every, *map(Topics.dlq, every)))
 
     async def readiness(self) -> dict[str, str]:
         """``{"database": "ok"|"unavailable", "broker": ...}``: can we do our work right now?
@@ -78,11 +84,9 @@ class ServiceRuntime:
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Start everything; stop it all on exit."""
-        topics = self.platform.topics
-        names = [*topics.all(), *(topics.dlq(name) for name in topics.all())]
         await ensure_topics(
             self.platform.kafka_bootstrap,
-            names,
+            self.topics,
             partitions=self.platform.topic_partitions,
             replication=self.platform.topic_replication,
         )

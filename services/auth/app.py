@@ -21,6 +21,7 @@ from shared.crypto import FieldCipher
 from shared.db import Database
 from shared.faust_app import create_faust_app
 from shared.http import bearer_dependency
+from shared.messaging import Wiring, register_agents
 from shared.periodic import Periodic
 from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.runtime import ServiceRuntime
@@ -78,9 +79,11 @@ def bootstrap(
         new_code=new_code or random_code,
     )
     faust_app = create_faust_app("auth", platform, settings.data_dir)
-    agents.register_agents(faust_app, deps, platform.consumer_max_attempts)
+    wiring = Wiring(db, clock, platform.topics, platform.consumer_max_attempts)
+    register_agents(faust_app, agents.MESSAGING, deps, wiring)
     pruning = Periodic("auth-revocation-prune", 3600, revocations.prune)
-    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning])
+    created = agents.MESSAGING.topics_to_create(platform.topics)
+    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning], topics=created)
     public_key = public_key_for(signing_key)
     claims = bearer_dependency(TokenVerifier(public_key, clock), revocations.is_revoked)
     api = build_api("auth", runtime, build_router(deps, claims, public_key))

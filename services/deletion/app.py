@@ -23,6 +23,7 @@ from shared.codes import CodeGenerator, CodeHasher, random_code
 from shared.crypto import FieldCipher
 from shared.faust_app import FaustPublisher, create_faust_app
 from shared.http import bearer_dependency
+from shared.messaging import Wiring, register_agents
 from shared.periodic import Periodic
 from shared.revocation import Revocations
 from shared.runtime import ServiceRuntime
@@ -63,10 +64,12 @@ def bootstrap(
         cipher=FieldCipher(platform.notification_key_bytes()),
         account_key=settings.hmac_key_bytes(),
         new_code=new_code or random_code,
+        revocations=revocations,
         signer=signer,
     )
     faust_app = create_faust_app("deletion", platform, settings.data_dir)
-    agents.register_agents(faust_app, deps, platform.consumer_max_attempts, revocations)
+    wiring = Wiring(db, clock, platform.topics, platform.consumer_max_attempts)
+    register_agents(faust_app, agents.MESSAGING, deps, wiring)
     lease = Lease(db, clock, "deletion-leader", settings.lease_seconds)
 
     async def timer() -> purge.TimerRun | None:
@@ -91,6 +94,7 @@ def bootstrap(
         ],
         # The relay publishes only in the leading process (see services.deletion.lease).
         relay=LeasedRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds, lease),
+        topics=agents.MESSAGING.topics_to_create(platform.topics),
     )
     verifier = TokenVerifier(platform.token_public_key, clock)
     # Revoked sessions may not act, but the owner may still watch the request become purged.

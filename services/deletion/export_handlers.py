@@ -11,7 +11,6 @@ link, so it is of no use to anyone else); the archive is served only to the sign
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 
 from services.deletion import export_store, holds_store
@@ -88,7 +87,7 @@ async def request_export(
     """Start an export of the account's data; one at a time (ExportInProgress)."""
     now = deps.clock.now()
     export = Export.start(
-        export_id=str(uuid.uuid4()),
+        export_id=deps.new_id(),
         account_id=account_id,
         correlation_id=correlation_id,
         lang=lang,

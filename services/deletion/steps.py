@@ -22,6 +22,7 @@ from shared.db import Database, Transaction
 from shared.events import Event, new_event
 from shared.ids import IdFactory, random_id
 from shared.outbox import enqueue
+from shared.revocation import Revocations
 from shared.topics import Topics
 
 __all__ = [
@@ -77,6 +78,7 @@ class Deps:
     cipher: FieldCipher
     account_key: bytes
     new_code: CodeGenerator
+    revocations: Revocations
     signer: ReceiptSigner | None = None
     new_id: IdFactory = random_id
 

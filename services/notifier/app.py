@@ -21,6 +21,7 @@ from shared.config import key_bytes
 from shared.crypto import FieldCipher
 from shared.db import Database
 from shared.faust_app import create_faust_app
+from shared.messaging import Wiring, register_agents
 from shared.periodic import Periodic
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
@@ -104,13 +105,18 @@ def bootstrap(
         ),
     )
     faust_app = create_faust_app("notifier", platform, settings.data_dir)
-    agents.register_agents(faust_app, deps, platform.consumer_max_attempts)
+    wiring = Wiring(deps.db, deps.clock, platform.topics, platform.consumer_max_attempts)
+    register_agents(faust_app, agents.MESSAGING, deps, wiring)
     doorbell = delivery.Doorbell()
     db.on_commit(doorbell.ring)
     worker = delivery.DeliveryWorker(deps, doorbell, settings.delivery_poll_seconds)
     # The job runs until stopped (waiting on the doorbell), so Periodic only (re)starts it.
     runtime = ServiceRuntime(
-        platform, db, faust_app, periodic=[Periodic("notifier-delivery", 1.0, worker.run)]
+        platform,
+        db,
+        faust_app,
+        periodic=[Periodic("notifier-delivery", 1.0, worker.run)],
+        topics=agents.MESSAGING.topics_to_create(platform.topics),
     )
 
     api = build_api("notifier", runtime)

@@ -15,6 +15,7 @@ from shared.clock import Clock, SystemClock
 from shared.db import Database
 from shared.faust_app import create_faust_app
 from shared.http import bearer_dependency, operator_dependency
+from shared.messaging import Wiring, register_agents
 from shared.periodic import Periodic
 from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.runtime import ServiceRuntime
@@ -51,9 +52,11 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
         questionnaire=load_questionnaire(settings.questionnaire_file),
     )
     faust_app = create_faust_app("survey", platform, settings.data_dir)
-    agents.register_agents(faust_app, deps, platform.consumer_max_attempts)
+    wiring = Wiring(deps.db, deps.clock, platform.topics, platform.consumer_max_attempts)
+    register_agents(faust_app, agents.MESSAGING, deps, wiring)
     pruning = Periodic("survey-revocation-prune", 3600, revocations.prune)
-    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning])
+    created = agents.MESSAGING.topics_to_create(platform.topics)
+    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning], topics=created)
     verifier = TokenVerifier(platform.token_public_key, clock)
     claims = bearer_dependency(verifier, revocations.is_revoked)
     routers = [build_router(deps, claims)]

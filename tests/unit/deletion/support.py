@@ -14,6 +14,7 @@ from shared.clock import FrozenClock
 from shared.codes import CodeHasher
 from shared.crypto import FieldCipher, decode_key, new_key
 from shared.events import Event, decode_event
+from shared.revocation import Revocations
 from shared.topics import Topics
 
 __all__ = ["frozen_clock", "handler_deps", "open_request", "outbox_events"]
@@ -47,6 +48,7 @@ async def handler_deps(
             cipher=FieldCipher(decode_key(new_key())),
             account_key=key,
             new_code=lambda: code,
+            revocations=Revocations(db, FrozenClock(), 3600),
             signer=signer,
         )
     finally:
