@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,11 +24,16 @@ from shared.tokens import AccessClaims, InvalidToken, TokenVerifier
 __all__ = [
     "ApiError",
     "ErrorBody",
+    "ErrorMap",
+    "bearer_claims",
     "bearer_dependency",
     "correlation_id",
     "error_responses",
+    "from_state",
     "install_error_handlers",
+    "map_errors",
     "operator_dependency",
+    "operator_only",
 ]
 
 log = logging.getLogger(__name__)
@@ -76,10 +81,7 @@ def install_error_handlers(api: FastAPI) -> None:
 
     @api.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        headers = exc.extra.pop("headers", None)
-        return JSONResponse(
-            _body(exc.code, exc.detail, **exc.extra), status_code=exc.status, headers=headers
-        )
+        return _answer(exc)
 
     @api.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -105,6 +107,51 @@ def install_error_handlers(api: FastAPI) -> None:
             _body("internal_error", "Something went wrong on our side. Please try again."),
             status_code=500,
         )
+
+
+def _answer(exc: ApiError) -> JSONResponse:
+    extra = dict(exc.extra)
+    headers = extra.pop("headers", None)
+    return JSONResponse(
+        _body(exc.code, exc.detail, **extra), status_code=exc.status, headers=headers
+    )
+
+
+ErrorMap = Mapping[type[Exception], Callable[[Any], ApiError]]
+"""A service's domain errors, each with the HTTP answer it gets."""
+
+
+def map_errors(api: FastAPI, errors: ErrorMap) -> None:
+    """Answer each domain error in ``errors`` as its ApiError, once for the whole service."""
+    for kind, to_api_error in errors.items():
+
+        async def handler(
+            _: Request, exc: Exception, convert: Callable[[Any], ApiError] = to_api_error
+        ) -> JSONResponse:
+            return _answer(convert(exc))
+
+        api.add_exception_handler(kind, handler)
+
+
+def from_state(name: str) -> Callable[[Request], Any]:
+    """A dependency giving ``app.state.<name>``: what bootstrap() wired for the routes."""
+
+    def dependency(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return dependency
+
+
+async def bearer_claims(request: Request) -> AccessClaims:
+    """The request's verified token claims, by the check bootstrap() put in ``app.state.claims``."""
+    check: Callable[[Request], Awaitable[AccessClaims]] = request.app.state.claims
+    return await check(request)
+
+
+async def operator_only(request: Request) -> None:
+    """Admit only the operator, by the check bootstrap() put in ``app.state.operator``."""
+    check: Callable[[Request], Awaitable[None]] = request.app.state.operator
+    await check(request)
 
 
 _bearer = HTTPBearer(auto_error=False, description="Access token issued by the auth service")

@@ -3,7 +3,6 @@
 No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
 """
 
-from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Literal
 
@@ -18,10 +17,40 @@ from services.survey.report_csv import to_csv
 from services.survey.report_page import content_security_policy, render_summary
 from services.survey.reports import InvalidPeriod, Summary
 from services.survey.store import AlreadySubmitted
-from shared.http import ApiError, correlation_id, error_responses
+from shared.http import (
+    ApiError,
+    ErrorMap,
+    bearer_claims,
+    correlation_id,
+    error_responses,
+    from_state,
+    operator_only,
+)
 from shared.tokens import AccessClaims
 
-__all__ = ["build_report_router", "build_router"]
+__all__ = ["ERRORS", "report_router", "router"]
+
+router = APIRouter()
+# Mounted only when SURVEY_ADMIN_TOKEN is set; without it the report routes answer 404.
+report_router = APIRouter(
+    prefix="/v1/reports", tags=["reports"], dependencies=[Depends(operator_only)]
+)
+
+SurveyDeps = Annotated[handlers.Deps, Depends(from_state("deps"))]
+Claims = Annotated[AccessClaims, Depends(bearer_claims)]
+
+ERRORS: ErrorMap = {
+    InvalidAnswer: lambda exc: ApiError(
+        422, "validation_error", f"{exc.field}: {exc.detail}", field=exc.field
+    ),
+    InvalidPeriod: lambda exc: ApiError(
+        422, "validation_error", f"{exc.field}: {exc.detail}", field=exc.field
+    ),
+    AlreadySubmitted: lambda _: ApiError(
+        409, "already_submitted", "This deletion request already has its questionnaire."
+    ),
+}
+"""The survey's domain errors and their HTTP answers (installed once by bootstrap)."""
 
 
 class Option(BaseModel):
@@ -56,117 +85,96 @@ class ResponseAccepted(BaseModel):
     status: Literal["submitted"] = "submitted"
 
 
-def build_router(deps: handlers.Deps, claims: object) -> APIRouter:
-    """The person's routes; ``claims`` is the bearer-token dependency."""
-    router = APIRouter()
-    Claims = Annotated[AccessClaims, Depends(claims)]  # noqa: N806  # a type alias, named like one
+@router.get("/v1/survey", response_model=Questionnaire)
+async def get_survey(deps: SurveyDeps, lang: Literal["nb", "en"] = Query("nb")) -> Questionnaire:
+    """The exit questionnaire in one language: the options offered now."""
+    offered = deps.questionnaire.offered
 
-    @router.get("/v1/survey", response_model=Questionnaire)
-    async def get_survey(lang: Literal["nb", "en"] = Query("nb")) -> Questionnaire:
-        """The exit questionnaire in one language: the options offered now."""
-        offered = deps.questionnaire.offered
+    def options(section: Section) -> list[Option]:
+        return [Option(id=o.id, label=o.label(lang)) for o in offered(section)]
 
-        def options(section: Section) -> list[Option]:
-            return [Option(id=o.id, label=o.label(lang)) for o in offered(section)]
-
-        return Questionnaire(
-            version=deps.questionnaire.version,
-            reasons=options("reasons"),
-            problems=options("problems"),
-            aspects=options("aspects"),
-            comment_max_length=deps.questionnaire.comment_max_length,
-            other_max_length=deps.questionnaire.other_max_length,
-        )
-
-    @router.post(
-        "/v1/responses",
-        status_code=201,
-        response_model=ResponseAccepted,
-        responses=error_responses(401, 409, 422),
+    return Questionnaire(
+        version=deps.questionnaire.version,
+        reasons=options("reasons"),
+        problems=options("problems"),
+        aspects=options("aspects"),
+        comment_max_length=deps.questionnaire.comment_max_length,
+        other_max_length=deps.questionnaire.other_max_length,
     )
-    async def post_response(body: ResponseIn, request: Request, who: Claims) -> ResponseAccepted:
-        """Send the questionnaire for a deletion request; this leads to the code being sent.
 
-        There is no route to change a response: once sent, it is final.
-        """
-        answers = Answers(
-            reasons=tuple(body.reasons),
-            problems=tuple(body.problems),
-            ratings=body.ratings,
-            other_reason=body.other_reason,
-            other_problem=body.other_problem,
-            comment=body.comment,
-        )
-        try:
-            await handlers.submit_response(
-                deps,
-                account_id=who.account_id,
-                request_id=body.request_id,
-                answers=answers,
-                correlation_id=correlation_id(request),
-            )
-        except InvalidAnswer as exc:
-            raise ApiError(
-                422, "validation_error", f"{exc.field}: {exc.detail}", field=exc.field
-            ) from None
-        except AlreadySubmitted:
-            raise ApiError(
-                409, "already_submitted", "This deletion request already has its questionnaire."
-            ) from None
-        return ResponseAccepted(request_id=body.request_id)
 
-    return router
+@router.post(
+    "/v1/responses",
+    status_code=201,
+    response_model=ResponseAccepted,
+    responses=error_responses(401, 409, 422),
+)
+async def post_response(
+    body: ResponseIn, request: Request, who: Claims, deps: SurveyDeps
+) -> ResponseAccepted:
+    """Send the questionnaire for a deletion request; this leads to the code being sent.
+
+    There is no route to change a response: once sent, it is final.
+    """
+    answers = Answers(
+        reasons=tuple(body.reasons),
+        problems=tuple(body.problems),
+        ratings=body.ratings,
+        other_reason=body.other_reason,
+        other_problem=body.other_problem,
+        comment=body.comment,
+    )
+    await handlers.submit_response(
+        deps,
+        account_id=who.account_id,
+        request_id=body.request_id,
+        answers=answers,
+        correlation_id=correlation_id(request),
+    )
+    return ResponseAccepted(request_id=body.request_id)
 
 
 # Reports are about people, even if no one in them can be named: no copies kept on the way.
 _PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def build_report_router(
-    deps: handlers.Deps, operator: Callable[[Request], Awaitable[None]]
-) -> APIRouter:
-    """The operator's report routes, behind ``operator`` (shared.http.operator_dependency)."""
-    router = APIRouter(prefix="/v1/reports", tags=["reports"], dependencies=[Depends(operator)])
+async def _report(
+    deps: SurveyDeps,
+    first: Annotated[date | None, Query(alias="from", description="YYYY-MM-DD")] = None,
+    last: Annotated[date | None, Query(alias="to", description="YYYY-MM-DD")] = None,
+    lang: Lang = "nb",
+) -> Summary:
+    return await handlers.summary_report(deps, first=first, last=last, lang=lang)
 
-    async def report(
-        first: Annotated[date | None, Query(alias="from", description="YYYY-MM-DD")] = None,
-        last: Annotated[date | None, Query(alias="to", description="YYYY-MM-DD")] = None,
-        lang: Lang = "nb",
-    ) -> Summary:
-        try:
-            return await handlers.summary_report(deps, first=first, last=last, lang=lang)
-        except InvalidPeriod as exc:
-            raise ApiError(
-                422, "validation_error", f"{exc.field}: {exc.detail}", field=exc.field
-            ) from None
 
-    Report = Annotated[Summary, Depends(report)]  # noqa: N806  # a type alias, named like one
-    errors = error_responses(401, 422)
+Report = Annotated[Summary, Depends(_report)]
+_ERRORS = error_responses(401, 422)
 
-    @router.get("/summary", response_model=Summary, responses=errors)
-    async def summary(found: Report, response: Response) -> Summary:
-        """Counts per reason and problem, ratings per aspect, responses per ISO week."""
-        response.headers.update(_PRIVATE)
-        return found
 
-    @router.get("/summary.csv", response_class=Response, responses=errors)
-    async def summary_csv(found: Report) -> Response:
-        """The same report as CSV: section, id, label, rating, count, mean, suppressed."""
-        name = f"survey-summary-{found.period.first}-{found.period.last}.csv"
-        return Response(
-            to_csv(found),
-            media_type="text/csv; charset=utf-8",
-            headers={**_PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'},
-        )
+@report_router.get("/summary", response_model=Summary, responses=_ERRORS)
+async def summary(found: Report, response: Response) -> Summary:
+    """Counts per reason and problem, ratings per aspect, responses per ISO week."""
+    response.headers.update(_PRIVATE)
+    return found
 
-    @router.get("/summary.html", response_class=HTMLResponse, responses=errors)
-    async def summary_html(found: Report) -> HTMLResponse:
-        """The same report as a page with bar charts; it loads nothing from anywhere."""
-        headers = {
-            **_PRIVATE,
-            "Content-Security-Policy": content_security_policy(),
-            "Referrer-Policy": "no-referrer",
-        }
-        return HTMLResponse(render_summary(found), headers=headers)
 
-    return router
+@report_router.get("/summary.csv", response_class=Response, responses=_ERRORS)
+async def summary_csv(found: Report) -> Response:
+    """The same report as CSV: section, id, label, rating, count, mean, suppressed."""
+    name = f"survey-summary-{found.period.first}-{found.period.last}.csv"
+    return Response(
+        to_csv(found),
+        media_type="text/csv; charset=utf-8",
+        headers={**_PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@report_router.get("/summary.html", response_class=HTMLResponse, responses=_ERRORS)
+async def summary_html(found: Report) -> HTMLResponse:
+    """The same report as a page with bar charts; it loads nothing from anywhere."""
+    headers = {
+        **_PRIVATE,
+        "Content-Security-Policy": content_security_policy(),
+        "Referrer-Policy": "no-referrer",
+    }
+    return HTMLResponse(render_summary(found), headers=headers)

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from services.survey import agents, handlers
-from services.survey.api import build_report_router, build_router
+from services.survey import api as routes
 from services.survey.config import Settings
 from services.survey.questionnaire import load_questionnaire
 from services.survey.store import SCHEMA
 from shared.clock import Clock, SystemClock
 from shared.db import Database
 from shared.faust_app import create_faust_app
-from shared.http import bearer_dependency, operator_dependency
+from shared.http import bearer_dependency, map_errors, operator_dependency
 from shared.messaging import Wiring, register_agents
 from shared.periodic import Periodic
 from shared.revocation import REVOCATION_SCHEMA, Revocations
@@ -59,16 +59,14 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
     runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning], topics=created)
     verifier = TokenVerifier(platform.token_public_key, clock)
     claims = bearer_dependency(verifier, revocations.is_revoked)
-    routers = [build_router(deps, claims)]
+    routers = [routes.router]
     # Without an operator token the report routes do not exist, so they answer 404.
     if settings.admin_token is not None:
-        routers.append(
-            build_report_router(
-                deps,
-                operator_dependency(
-                    settings.admin_token.get_secret_value(), description="The SURVEY_ADMIN_TOKEN"
-                ),
-            )
-        )
+        routers.append(routes.report_router)
     api = build_api("survey", runtime, *routers)
+    map_errors(api, routes.ERRORS)
+    api.state.deps, api.state.claims = deps, claims
+    if settings.admin_token is not None:
+        token = settings.admin_token.get_secret_value()
+        api.state.operator = operator_dependency(token, description="The SURVEY_ADMIN_TOKEN")
     return Service(api=api, runtime=runtime, deps=deps)
