@@ -17,6 +17,7 @@ from shared.clock import Clock
 from shared.db import Database, Transaction
 from shared.events import Event, encode_event
 from shared.metrics import count_produced
+from shared.tasks import cancel_and_wait
 
 __all__ = ["OutboxRelay", "Publisher", "enqueue", "enqueue_raw"]
 
@@ -70,11 +71,8 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         """Stop the relay; rows not yet published stay in the outbox for the next start."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         backoff = self._poll_seconds

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+
+from shared.tasks import cancel_and_wait
 
 __all__ = ["Periodic"]
 
@@ -29,11 +30,8 @@ class Periodic:
 
     async def stop(self) -> None:
         """Stop after the current run."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:
