@@ -25,6 +25,7 @@ __all__ = [
     "ApiError",
     "ErrorBody",
     "ErrorMap",
+    "api_error_for",
     "bearer_claims",
     "bearer_dependency",
     "correlation_id",
@@ -123,14 +124,24 @@ ErrorMap = Mapping[type[Exception], Callable[[Any], ApiError]]
 
 def map_errors(api: FastAPI, errors: ErrorMap) -> None:
     """Answer each domain error in ``errors`` as its ApiError, once for the whole service."""
-    for kind, to_api_error in errors.items():
 
-        async def handler(
-            _: Request, exc: Exception, convert: Callable[[Any], ApiError] = to_api_error
-        ) -> JSONResponse:
-            return _answer(convert(exc))
+    async def handler(_: Request, exc: Exception) -> JSONResponse:
+        answer = api_error_for(errors, exc)
+        if answer is None:  # not one of ours after all: the common 500 answer
+            raise exc
+        return _answer(answer)
 
+    for kind in errors:
         api.add_exception_handler(kind, handler)
+
+
+def api_error_for(errors: ErrorMap, exc: BaseException) -> ApiError | None:
+    """The ApiError ``errors`` gives ``exc`` (by its class or the nearest base), if any."""
+    for kind in type(exc).__mro__:
+        convert = errors.get(kind)
+        if convert is not None:
+            return convert(exc)
+    return None
 
 
 def from_state(name: str) -> Callable[[Request], Any]:

@@ -31,9 +31,9 @@ from services.auth.policies import (
     TooManyAttempts,
     WrongCode,
 )
-from shared.http import ApiError, ErrorBody
+from shared.http import ApiError, ErrorBody, ErrorMap, api_error_for
 
-__all__ = ["ERROR_STATUS", "as_api_errors", "errors"]
+__all__ = ["ERRORS", "ERROR_STATUS", "as_api_errors", "errors"]
 
 _NOUN = {"email": "e-mail address", "phone": "phone number"}
 _INSTANT: TypeAdapter[datetime | None] = TypeAdapter(datetime | None)
@@ -86,51 +86,81 @@ def _wait(code: str, detail: str, seconds: int) -> ApiError:
     return ApiError(429, code, detail, retry_after=seconds, headers={"Retry-After": str(seconds)})
 
 
+def _taken(exc: IdentifierTaken) -> ApiError:
+    detail = f"An account with this {_NOUN[exc.field]} already exists."
+    return ApiError(409, "identifier_taken", detail, field=exc.field)
+
+
+def _pending(exc: DeletionPending) -> ApiError:
+    deadline = _INSTANT.dump_python(exc.purge_deadline, mode="json")
+    detail = "This account is scheduled for deletion and can no longer be signed in to."
+    return ApiError(423, "deletion_pending", detail, purge_deadline=deadline)
+
+
+# One flat table of outcomes: each domain error and the answer it gets, installed once per app
+# (shared.http.map_errors) and also used by as_api_errors().
+ERRORS: ErrorMap = {
+    InvalidInput: lambda exc: ApiError(
+        422, "validation_error", f"{exc.field}: {exc.detail}", field=exc.field
+    ),
+    IdentifierTaken: _taken,
+    IdentifierRetired: lambda exc: _retired(exc.field),
+    UsernameTaken: lambda _: ApiError(
+        409, "username_taken", "Another account already has this username.", field="username"
+    ),
+    AccountNotFound: lambda _: ApiError(404, "account_not_found", "The account does not exist."),
+    InvalidCredentials: lambda _: ApiError(
+        401, "invalid_credentials", "The password is not correct."
+    ),
+    DeletionPending: _pending,
+    TooManyAttempts: lambda exc: _wait(
+        "too_many_attempts",
+        "Too many failed attempts. Please wait before trying again.",
+        exc.retry_after,
+    ),
+    ResendCooldown: lambda exc: _wait(
+        "resend_cooldown",
+        "A code was sent moments ago. Please wait before asking for another.",
+        exc.retry_after,
+    ),
+    WrongCode: lambda exc: ApiError(
+        400, "invalid_code", "The code is not right.", attempts_left=exc.attempts_left
+    ),
+    NoActiveCode: lambda _: ApiError(
+        400,
+        "invalid_code",
+        "The code is not right, or no code is waiting. Ask for a new one.",
+        attempts_left=0,
+    ),
+    CodeExpired: lambda _: ApiError(
+        410, "code_expired", "The code has expired. Ask for a new one."
+    ),
+    CodeBurned: lambda _: ApiError(
+        429,
+        "too_many_attempts",
+        "Too many wrong codes; this code no longer works. Ask for a new one.",
+    ),
+    PictureTooLarge: lambda _: ApiError(
+        413, "picture_too_large", "The picture is too large (at most 5 MB and 4096 by 4096 pixels)."
+    ),
+    InvalidPicture: lambda _: ApiError(
+        422,
+        "invalid_picture",
+        "This is not a PNG, JPEG or WebP picture of the type it claims to be.",
+        field="body",
+    ),
+}
+
+
 @contextmanager
-def as_api_errors() -> Iterator[None]:  # one flat table of outcomes
-    """Translate the domain's outcomes into the platform's error bodies."""
+def as_api_errors() -> Iterator[None]:
+    """Translate the domain's outcomes into the platform's error bodies, here and now.
+
+    The app answers them anyway (its handlers from :data:`ERRORS`); this is for code that must
+    turn one into an ApiError before it leaves, such as a dependency's own check.
+    """
     try:
         yield
-    except InvalidInput as exc:
-        raise ApiError(
-            422, "validation_error", f"{exc.field}: {exc.detail}", field=exc.field
-        ) from None
-    except IdentifierTaken as exc:
-        detail = f"An account with this {_NOUN[exc.field]} already exists."
-        raise ApiError(409, "identifier_taken", detail, field=exc.field) from None
-    except IdentifierRetired as exc:
-        raise _retired(exc.field) from None
-    except UsernameTaken:
-        detail = "Another account already has this username."
-        raise ApiError(409, "username_taken", detail, field="username") from None
-    except AccountNotFound:
-        raise ApiError(404, "account_not_found", "The account does not exist.") from None
-    except InvalidCredentials:
-        raise ApiError(401, "invalid_credentials", "The password is not correct.") from None
-    except DeletionPending as exc:
-        deadline = _INSTANT.dump_python(exc.purge_deadline, mode="json")
-        detail = "This account is scheduled for deletion and can no longer be signed in to."
-        raise ApiError(423, "deletion_pending", detail, purge_deadline=deadline) from None
-    except TooManyAttempts as exc:
-        detail = "Too many failed attempts. Please wait before trying again."
-        raise _wait("too_many_attempts", detail, exc.retry_after) from None
-    except ResendCooldown as exc:
-        detail = "A code was sent moments ago. Please wait before asking for another."
-        raise _wait("resend_cooldown", detail, exc.retry_after) from None
-    except WrongCode as exc:
-        detail = "The code is not right."
-        raise ApiError(400, "invalid_code", detail, attempts_left=exc.attempts_left) from None
-    except NoActiveCode:
-        detail = "The code is not right, or no code is waiting. Ask for a new one."
-        raise ApiError(400, "invalid_code", detail, attempts_left=0) from None
-    except CodeExpired:
-        raise ApiError(410, "code_expired", "The code has expired. Ask for a new one.") from None
-    except CodeBurned:
-        detail = "Too many wrong codes; this code no longer works. Ask for a new one."
-        raise ApiError(429, "too_many_attempts", detail) from None
-    except PictureTooLarge:
-        detail = "The picture is too large (at most 5 MB and 4096 by 4096 pixels)."
-        raise ApiError(413, "picture_too_large", detail) from None
-    except InvalidPicture:
-        detail = "This is not a PNG, JPEG or WebP picture of the type it claims to be."
-        raise ApiError(422, "invalid_picture", detail, field="body") from None
+    except tuple(ERRORS) as exc:
+        answer = api_error_for(ERRORS, exc)
+        raise (answer or exc) from None

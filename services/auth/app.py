@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from services.auth import agents, handlers
-from services.auth.api import build_router
+from services.auth import api as routes
+from services.auth.api_errors import ERRORS
 from services.auth.config import Settings
 from services.auth.guard_store import GUARD_SCHEMA
 from services.auth.migrations import migrations
@@ -20,7 +21,7 @@ from shared.codes import CodeGenerator, random_code
 from shared.crypto import FieldCipher
 from shared.db import Database
 from shared.faust_app import create_faust_app
-from shared.http import bearer_dependency
+from shared.http import bearer_dependency, map_errors
 from shared.messaging import Wiring, register_agents
 from shared.periodic import Periodic
 from shared.revocation import REVOCATION_SCHEMA, Revocations
@@ -86,5 +87,7 @@ def bootstrap(
     runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning], topics=created)
     public_key = public_key_for(signing_key)
     claims = bearer_dependency(TokenVerifier(public_key, clock), revocations.is_revoked)
-    api = build_api("auth", runtime, build_router(deps, claims, public_key))
+    api = build_api("auth", runtime, routes.router)
+    map_errors(api, ERRORS)
+    api.state.deps, api.state.claims, api.state.public_key = deps, claims, public_key
     return Service(api=api, runtime=runtime, deps=deps)
