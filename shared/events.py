@@ -24,6 +24,7 @@ __all__ = [
     "CodePurpose",
     "CodeVerified",
     "ContactDetailsChanged",
+    "DeletionCancelled",
     "DeletionCompleted",
     "DeletionExpired",
     "DeletionRequested",
@@ -139,6 +140,12 @@ class DeletionCompletedPayload(_Frozen):
     request_id: str
 
 
+class DeletionCancelledPayload(_Frozen):
+    """The owner withdrew the request before it was scheduled; the account stays."""
+
+    request_id: str
+
+
 class DeletionExpiredPayload(_Frozen):
     """An abandoned request lapsed; the account stays as it was."""
 
@@ -245,6 +252,11 @@ class DeletionExpired(_Envelope):
     payload: DeletionExpiredPayload
 
 
+class DeletionCancelled(_Envelope):
+    event_type: Literal["DeletionCancelled"] = "DeletionCancelled"
+    payload: DeletionCancelledPayload
+
+
 class DeletionRequested(_Envelope):
     event_type: Literal["DeletionRequested"] = "DeletionRequested"
     payload: DeletionRequestedPayload
@@ -320,6 +332,7 @@ Event = Annotated[
     | ContactDetailsChanged
     | SessionsRevoked
     | DeletionExpired
+    | DeletionCancelled
     | DeletionRequested
     | SurveySubmitted
     | CodeVerified

@@ -70,6 +70,7 @@ CHANNELS: tuple[Channel, ...] = (
             events.AccountPurged,
             events.DeletionCompleted,
             events.DeletionExpired,
+            events.DeletionCancelled,
             events.HoldsQueried,
             events.ExportRequested,
         ),

@@ -7,6 +7,7 @@ from shared.events import (
     AccountPurged,
     CodeDeliveryRequested,
     CodeVerified,
+    DeletionCancelled,
     DeletionCompleted,
     DeletionExpired,
     DeletionRequested,
@@ -37,6 +38,7 @@ MESSAGING: Messaging[handlers.Deps] = Messaging(
     ),
     publishes=(
         DeletionRequested,
+        DeletionCancelled,
         CodeVerified,
         AccountPurged,
         DeletionCompleted,

@@ -41,6 +41,7 @@ from shared.events import (
     Channel,
     CodeDeliveryRequested,
     CodeVerified,
+    DeletionCancelled,
     DeletionRequested,
     NoticeRequested,
     NotificationFailed,
@@ -197,6 +198,7 @@ async def cancel_request(deps: Deps, *, account_id: str, request_id: str) -> Del
     """The owner withdraws a request that is not scheduled yet; the account stays."""
     async with request_work(deps) as work:
         work.update((await work.owned(request_id, account_id)).cancel())
+        work.publish(DeletionCancelled)
     log.info("deletion request cancelled", extra={"request_id": request_id})
     return work.request
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from services.survey import handlers
 from shared.events import (
     AccountPurged,
+    DeletionCancelled,
+    DeletionExpired,
+    DeletionRequested,
     ExportPartDelivered,
     HoldsReported,
     PurgeCompleted,
@@ -26,6 +29,10 @@ def _answers(deps: handlers.Deps) -> ParticipantAnswers:
 MESSAGING: Messaging[handlers.Deps] = Messaging(
     service="survey",
     handles=(
+        # Deletion's requests tell the survey whose questionnaire it may take, and till when.
+        On(DeletionRequested, handlers.await_answer),
+        On(DeletionCancelled, handlers.close_request),
+        On(DeletionExpired, handlers.close_request),
         On(AccountPurged, handlers.purge_account),
         On(SessionsRevoked, record_revocation),
         *participant_answering(_answers),

@@ -49,6 +49,9 @@ ERRORS: ErrorMap = {
     AlreadySubmitted: lambda _: ApiError(
         409, "already_submitted", "This deletion request already has its questionnaire."
     ),
+    handlers.RequestNotFound: lambda _: ApiError(
+        404, "request_not_found", "No such deletion request."
+    ),
 }
 """The survey's domain errors and their HTTP answers (installed once by bootstrap)."""
 
@@ -107,14 +110,16 @@ async def get_survey(deps: SurveyDeps, lang: Literal["nb", "en"] = Query("nb")) 
     "/v1/responses",
     status_code=201,
     response_model=ResponseAccepted,
-    responses=error_responses(401, 409, 422),
+    responses=error_responses(401, 404, 409, 422),
 )
 async def post_response(
     body: ResponseIn, request: Request, who: Claims, deps: SurveyDeps
 ) -> ResponseAccepted:
     """Send the questionnaire for a deletion request; this leads to the code being sent.
 
-    There is no route to change a response: once sent, it is final.
+    Only the owner of a request waiting for its questionnaire may send it; any other id
+    answers 404 ``request_not_found``. There is no route to change a response: once sent,
+    it is final.
     """
     answers = Answers(
         reasons=tuple(body.reasons),

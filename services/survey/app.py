@@ -50,7 +50,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
         topics=platform.topics,
         revocations=revocations,
         questionnaire=load_questionnaire(settings.questionnaire_file),
+        answer_wait_seconds=settings.answer_wait_seconds,
     )
+    db.on_commit(deps.arrivals.ring)
     faust_app = create_faust_app("survey", platform, settings.data_dir)
     wiring = Wiring(deps.db, deps.clock, platform.topics, platform.consumer_max_attempts)
     register_agents(faust_app, agents.MESSAGING, deps, wiring)

@@ -24,6 +24,12 @@ class Settings(ServiceSettings):
         default=None,
         description="A questionnaire TOML file of the operator's own; unset: the shipped one",
     )
+    answer_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="How long an answer waits for its deletion request to reach the survey",
+    )
     admin_token: SecretStr | None = Field(
         default=None,
         description="Bearer token for the operator's report routes, at least 24 characters;"

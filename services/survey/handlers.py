@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date
 
 from services.survey import store
+from services.survey.arrivals import Arrivals
 from services.survey.domain import Answers, de_identify, validate
 from services.survey.questionnaire import Lang, Questionnaire
 from services.survey.reports import Summary, period_covering, summarise
 from shared.clock import Clock
 from shared.db import Database, Transaction
-from shared.events import AccountPurged, SurveySubmitted, new_event
+from shared.events import (
+    AccountPurged,
+    DeletionCancelled,
+    DeletionExpired,
+    DeletionRequested,
+    SurveySubmitted,
+    new_event,
+)
 from shared.ids import IdFactory, random_id
 from shared.outbox import enqueue
 from shared.participant import acknowledge_purge
 from shared.revocation import Revocations
 from shared.topics import Topics
 
-__all__ = ["PARTICIPANT", "Deps", "purge_account", "submit_response", "summary_report"]
+__all__ = [
+    "PARTICIPANT",
+    "Deps",
+    "RequestNotFound",
+    "await_answer",
+    "close_request",
+    "purge_account",
+    "submit_response",
+    "summary_report",
+]
 
 PARTICIPANT = "survey"
 
@@ -33,6 +51,13 @@ class Deps:
     revocations: Revocations
     questionnaire: Questionnaire
     new_id: IdFactory = random_id
+    # How long an answer waits for deletion's DeletionRequested to arrive before it is refused.
+    answer_wait_seconds: float = 5.0
+    arrivals: Arrivals = field(default_factory=Arrivals)
+
+
+class RequestNotFound(Exception):
+    """No request of this account waits for a questionnaire under that id."""
 
 
 async def submit_response(
@@ -40,11 +65,34 @@ async def submit_response(
 ) -> str:
     """Validate and store an answer, then tell deletion the survey is done (the seed's *Send*).
 
+    Only the owner of a request that waits for its questionnaire may answer. An unknown id,
+    another account's request and one in another state all wait out ``answer_wait_seconds``
+    and raise :class:`RequestNotFound` alike, so the answer tells nothing about other requests.
     The stored answer carries neither ``account_id`` nor ``request_id``; only the
     SurveySubmitted event links the request to its account, and it carries no answers.
-    Deletion checks that the request is really this account's before acting on it.
+
+    Raises:
+        InvalidAnswer: the answers break a rule of the questionnaire.
+        AlreadySubmitted: the owner already answered this request.
+        RequestNotFound: as above.
     """
     validate(answers, deps.questionnaire)
+    # A monotonic deadline: the injected clock is for dates, this bounds a real wait.
+    deadline = time.monotonic() + deps.answer_wait_seconds
+    while True:
+        response_id = await _store_answer(deps, account_id, request_id, answers, correlation_id)
+        left = deadline - time.monotonic()
+        if response_id is not None:
+            return response_id
+        if left <= 0:
+            raise RequestNotFound
+        await deps.arrivals.wait(left)
+
+
+async def _store_answer(
+    deps: Deps, account_id: str, request_id: str, answers: Answers, correlation_id: str
+) -> str | None:
+    """Store the answer if the request is the account's and open; None if it is unknown."""
     stored = de_identify(answers, deps.clock.now().date(), deps.questionnaire.version)
     submitted = new_event(
         SurveySubmitted,
@@ -54,6 +102,11 @@ async def submit_response(
         request_id=request_id,
     )
     async with deps.db.transaction() as tx:
+        claimed = await store.claim(tx, request_id, account_id)
+        if claimed == "unknown":
+            return None
+        if claimed == "answered":
+            raise store.AlreadySubmitted
         await store.record_submission(tx, request_id)
         response_id = deps.new_id()
         await store.insert_response(tx, response_id, stored)
@@ -74,6 +127,20 @@ async def summary_report(
     return summarise(responses, deps.questionnaire, period, lang)
 
 
+async def await_answer(deps: Deps, tx: Transaction, event: DeletionRequested) -> None:
+    """Deletion opened a request; if it asks for the questionnaire, its owner may answer."""
+    if event.payload.survey_required:
+        await store.await_answer(tx, event.payload.request_id, event.account_id)
+
+
+async def close_request(
+    deps: Deps, tx: Transaction, event: DeletionCancelled | DeletionExpired
+) -> None:
+    """The request was withdrawn or lapsed: its questionnaire can no longer be answered."""
+    await store.close_request(tx, event.payload.request_id)
+
+
 async def purge_account(deps: Deps, tx: Transaction, event: AccountPurged) -> None:
-    """Answers are de-identified on arrival, so there is nothing to erase; confirm the purge."""
+    """Answers are de-identified on arrival; only the account's open requests are erased."""
+    await store.forget_owner(tx, event.account_id)
     await acknowledge_purge(tx, event, PARTICIPANT, deps.topics, deps.clock)

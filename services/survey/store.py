@@ -2,6 +2,8 @@
 
 Responses and the one-per-request guard live in separate tables with random keys and no
 rowid, so nothing in the file ties an answer to a request, nor orders answers in time.
+``awaited`` lists the deletion requests waiting for their questionnaire (learnt from
+deletion's events), by digests of the request and owner ids, so only the owner may answer.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 import json
 import sqlite3
 from datetime import date
+from typing import Literal
 
 from services.survey.domain import StoredResponse
 from shared.db import Database, Transaction
@@ -17,6 +20,11 @@ from shared.db import Database, Transaction
 __all__ = [
     "SCHEMA",
     "AlreadySubmitted",
+    "Claim",
+    "await_answer",
+    "claim",
+    "close_request",
+    "forget_owner",
     "insert_response",
     "record_submission",
     "responses_between",
@@ -38,16 +46,70 @@ CREATE INDEX IF NOT EXISTS responses_by_day ON responses (submitted_on);
 CREATE TABLE IF NOT EXISTS submissions (
     request_digest TEXT PRIMARY KEY
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS awaited (
+    request_digest TEXT PRIMARY KEY,
+    owner_digest TEXT NOT NULL,
+    answered INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS awaited_by_owner ON awaited (owner_digest);
 """
+
+# What a person's answer finds for their request.
+Claim = Literal["open", "answered", "unknown"]
 
 
 class AlreadySubmitted(Exception):
     """This deletion request already has its answer."""
 
 
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+async def await_answer(tx: Transaction, request_id: str, account_id: str) -> None:
+    """Deletion opened ``request_id`` for ``account_id`` and waits for its questionnaire."""
+    await tx.execute(
+        "INSERT INTO awaited (request_digest, owner_digest) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        (_digest(request_id), _digest(account_id)),
+    )
+
+
+async def close_request(tx: Transaction, request_id: str) -> None:
+    """The request was cancelled or lapsed: no one may answer it any more."""
+    await tx.execute("DELETE FROM awaited WHERE request_digest = ?", (_digest(request_id),))
+
+
+async def forget_owner(tx: Transaction, account_id: str) -> None:
+    """Erase every request of a purged account."""
+    await tx.execute("DELETE FROM awaited WHERE owner_digest = ?", (_digest(account_id),))
+
+
+async def claim(tx: Transaction, request_id: str, account_id: str) -> Claim:
+    """Take ``request_id`` for an answer by ``account_id``.
+
+    "unknown" covers a request that does not exist, is someone else's, or is not waiting for a
+    questionnaire (never opened with one, cancelled, lapsed): the caller must not tell them
+    apart. "answered" is told to the owner only.
+    """
+    keys = (_digest(request_id), _digest(account_id))
+    cursor = await tx.execute(
+        "SELECT answered FROM awaited WHERE request_digest = ? AND owner_digest = ?", keys
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    if row is None:
+        return "unknown"
+    if row["answered"]:
+        return "answered"
+    await tx.execute(
+        "UPDATE awaited SET answered = 1 WHERE request_digest = ? AND owner_digest = ?", keys
+    )
+    return "open"
+
+
 async def record_submission(tx: Transaction, request_id: str) -> None:
     """Remember that ``request_id`` has answered, by digest only; raise if it already had."""
-    digest = hashlib.sha256(request_id.encode()).hexdigest()
+    digest = _digest(request_id)
     cursor = await tx.execute(
         "INSERT INTO submissions (request_digest) VALUES (?) ON CONFLICT DO NOTHING", (digest,)
     )

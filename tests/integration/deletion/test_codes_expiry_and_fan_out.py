@@ -118,6 +118,9 @@ async def test_codes_are_resent_by_the_rules_lapse_and_can_be_cancelled(
             f"/v1/deletion-requests/{withdrawn}/cancel", headers=third_headers
         )
         assert (again.status_code, again.json()["current_status"]) == (409, "cancelled")
+        # Told on deletion's topic, so the survey stops taking answers for it.
+        told = await one_event(platform, topics.deletion_events, "DeletionCancelled", third)
+        assert told.payload.request_id == withdrawn  # type: ignore[union-attr]
 
         clock.advance(86400)
         lapsed = await one_event(platform, topics.deletion_events, "DeletionExpired", other)

@@ -18,6 +18,7 @@ from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.proxy import TcpProxy
 from tests.support.services import bearer, serving
+from tests.support.survey import open_request
 
 
 @pytest.fixture
@@ -54,6 +55,7 @@ async def test_an_event_written_while_the_broker_is_unreachable_arrives_after_it
     service = bootstrap(Settings(data_dir=tmp_path, platform=isolated))
     request_id = str(uuid.uuid4())
     async with serving(service) as client:
+        await open_request(service.deps.db, "acc-1", request_id)
         await proxy.cut()
         answer = await client.post(
             "/v1/responses",

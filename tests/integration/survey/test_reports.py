@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from tests.integration.survey.generated import (
     ratings_of,
 )
 from tests.support.services import serving
+from tests.support.survey import open_request
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -70,10 +70,11 @@ async def reporting(
     async with serving(service) as client:
         for moment, answers in generate():
             clock.advance((moment - clock.now()).total_seconds())
+            account_id, request_id = await open_request(service.deps.db)
             await handlers.submit_response(
                 service.deps,
-                account_id=str(uuid.uuid4()),
-                request_id=str(uuid.uuid4()),
+                account_id=account_id,
+                request_id=request_id,
                 answers=answers,
                 correlation_id="gen",
             )

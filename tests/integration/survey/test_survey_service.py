@@ -5,6 +5,7 @@ One service serves the whole module; each test uses account and request ids of i
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from services.survey.config import Settings
 from shared.config import PlatformSettings
 from shared.events import (
     AccountPurged,
+    DeletionRequested,
     PurgeCompleted,
     SessionsRevoked,
     SurveySubmitted,
@@ -76,10 +78,27 @@ async def test_questionnaire_is_served_in_both_languages(running: Running) -> No
     assert (nb["version"], nb["comment_max_length"], nb["other_max_length"]) == (1, 2000, 200)
 
 
+async def _request_deletion(running: Running, account_id: str, request_id: str) -> None:
+    """Deletion's event, on deletion's topic, as deletion sends it."""
+    requested = new_event(
+        DeletionRequested,
+        account_id=account_id,
+        correlation_id="c-0",
+        occurred_at=datetime.now(UTC),
+        request_id=request_id,
+        channel="email",
+        survey_required=True,
+    )
+    platform = running.platform
+    await produce_event(platform.kafka_bootstrap, platform.topics.deletion_events, requested)
+
+
 async def test_send_publishes_survey_submitted_without_answers(running: Running) -> None:
     client, platform, keys = running.client, running.platform, running.keys
     account_id, request_id = str(uuid.uuid4()), str(uuid.uuid4())
     token = bearer(keys.signing_key, account_id)
+    # Sent at once after the request: the answer waits for the event to reach the survey.
+    await _request_deletion(running, account_id, request_id)
     answer = await client.post("/v1/responses", json=_answer(request_id), headers=token)
     assert answer.status_code == 201, answer.text
     # Sent is final: a second send is refused, and there is no route to change an answer.
@@ -131,6 +150,30 @@ async def test_invalid_answers_are_refused_naming_the_field(
     assert answer.status_code == 422
     assert answer.json()["error"] == "validation_error"
     assert answer.json()["field"] == field
+
+
+async def test_no_one_but_the_owner_answers_a_request_awaiting_its_survey(
+    running: Running,
+) -> None:
+    client, signing = running.client, running.keys.signing_key
+    owner, intruder, request_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    await _request_deletion(running, owner, request_id)
+    # Both wait out the bound before their 404; sent together, the test waits for it once.
+    stolen, made_up = await asyncio.gather(
+        client.post("/v1/responses", json=_answer(request_id), headers=bearer(signing, intruder)),
+        client.post(
+            "/v1/responses", json=_answer(str(uuid.uuid4())), headers=bearer(signing, owner)
+        ),
+    )
+    for refused in (stolen, made_up):
+        assert refused.status_code == 404
+        assert refused.json()["error"] == "request_not_found"
+    assert stolen.json() == made_up.json()
+    # The intruder's attempt left the owner's request open.
+    mine = await client.post(
+        "/v1/responses", json=_answer(request_id), headers=bearer(signing, owner)
+    )
+    assert mine.status_code == 201, mine.text
 
 
 async def test_sending_without_a_token_is_refused(running: Running) -> None:

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from services.survey import handlers
+from services.survey import handlers, store
 from services.survey.domain import Answers, InvalidAnswer
 from services.survey.questionnaire import Questionnaire, load_questionnaire
 from services.survey.store import SCHEMA, AlreadySubmitted, responses_between
 from shared.clock import FrozenClock
 from shared.db import Database
-from shared.events import SurveySubmitted, decode_event
+from shared.events import (
+    AccountPurged,
+    DeletionCancelled,
+    DeletionExpired,
+    DeletionRequested,
+    SurveySubmitted,
+    decode_event,
+    new_event,
+)
 from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.topics import Topics
+from tests.support.polling import eventually
 
 START = datetime(2026, 2, 4, 13, 37, tzinfo=UTC)  # a Wednesday afternoon in 2026-W06
 
@@ -58,17 +71,140 @@ def _deps(db: Database, questionnaire: Questionnaire) -> handlers.Deps:
         topics=Topics("u."),
         revocations=Revocations(db, clock, 3600),
         questionnaire=questionnaire,
+        # No real waits in unit tests, except where a test sets one.
+        answer_wait_seconds=0.0,
     )
 
 
-async def _send(deps: handlers.Deps, *reasons: str, request_id: str | None = None) -> None:
+async def _send(
+    deps: handlers.Deps,
+    *reasons: str,
+    request_id: str | None = None,
+    account_id: str = "a-1",
+    opened: bool = True,
+) -> None:
+    request_id = request_id or str(uuid.uuid4())
+    if opened:
+        async with deps.db.transaction() as tx:
+            await store.await_answer(tx, request_id, account_id)
     await handlers.submit_response(
         deps,
-        account_id=str(uuid.uuid4()),
-        request_id=request_id or str(uuid.uuid4()),
+        account_id=account_id,
+        request_id=request_id,
         answers=Answers(reasons=reasons, problems=(), ratings={}),
         correlation_id="c-1",
     )
+
+
+def _requested(request_id: str, account_id: str, *, survey: bool = True) -> DeletionRequested:
+    event = new_event(
+        DeletionRequested,
+        account_id=account_id,
+        correlation_id="c-1",
+        occurred_at=START,
+        request_id=request_id,
+        channel="email",
+        survey_required=survey,
+    )
+    assert isinstance(event, DeletionRequested)
+    return event
+
+
+async def _consume(db: Database, handler: Any, event: Any) -> None:
+    async with db.transaction() as tx:
+        await handler(tx, event)
+
+
+async def _stored(db: Database) -> int:
+    return len(await responses_between(db, START.date(), START.date()))
+
+
+async def test_only_the_owner_of_a_request_awaiting_its_survey_may_answer(db: Database) -> None:
+    deps = _deps(db, load_questionnaire())
+    await _consume(db, lambda tx, e: handlers.await_answer(deps, tx, e), _requested("r-a", "A"))
+    await _consume(
+        db, lambda tx, e: handlers.await_answer(deps, tx, e), _requested("r-n", "N", survey=False)
+    )
+
+    attacks = [
+        ("B", "r-a"),  # another account answers A's request
+        ("A", str(uuid.uuid4())),  # a random request id
+        ("N", "r-n"),  # the owner, but the request never asked for a survey
+    ]
+    for account_id, request_id in attacks:
+        with pytest.raises(handlers.RequestNotFound):
+            await _send(deps, "privacy", request_id=request_id, account_id=account_id, opened=False)
+    assert await _stored(db) == 0
+    assert await db.fetch_all("SELECT seq FROM outbox") == []
+
+    # A is not locked out by B's attempt, and may send exactly once.
+    await _send(deps, "privacy", request_id="r-a", account_id="A", opened=False)
+    with pytest.raises(AlreadySubmitted):
+        await _send(deps, "privacy", request_id="r-a", account_id="A", opened=False)
+    assert await _stored(db) == 1
+
+
+async def test_an_answer_for_an_unknown_request_waits_out_its_bound_then_is_refused(
+    db: Database,
+) -> None:
+    deps = replace(_deps(db, load_questionnaire()), answer_wait_seconds=0.3)
+    db.on_commit(deps.arrivals.ring)
+    started = time.monotonic()
+    with pytest.raises(handlers.RequestNotFound):
+        await _send(deps, "privacy", request_id="r-none", account_id="A", opened=False)
+    assert time.monotonic() - started >= 0.3
+
+
+async def test_a_cancelled_lapsed_or_purged_request_can_no_longer_be_answered(
+    db: Database,
+) -> None:
+    deps = _deps(db, load_questionnaire())
+    closing: list[Any] = [
+        new_event(kind, account_id="A", correlation_id="c", occurred_at=START, request_id=rid)
+        for kind, rid in ((DeletionCancelled, "r-c"), (DeletionExpired, "r-x"))
+    ]
+    closing.append(
+        new_event(
+            AccountPurged,
+            account_id="A",
+            correlation_id="c",
+            occurred_at=START,
+            request_id="r-p",
+            participants=("survey",),
+        )
+    )
+    for event in closing:
+        await _consume(
+            db,
+            lambda tx, e: handlers.await_answer(deps, tx, e),
+            _requested(event.payload.request_id, "A"),
+        )
+        if isinstance(event, AccountPurged):
+            await _consume(db, lambda tx, e: handlers.purge_account(deps, tx, e), event)
+        else:
+            await _consume(db, lambda tx, e: handlers.close_request(deps, tx, e), event)
+        with pytest.raises(handlers.RequestNotFound):
+            await _send(
+                deps, "privacy", request_id=event.payload.request_id, account_id="A", opened=False
+            )
+    assert await _stored(db) == 0
+
+
+async def test_an_answer_sent_before_the_request_arrives_waits_for_it(db: Database) -> None:
+    deps = replace(_deps(db, load_questionnaire()), answer_wait_seconds=10.0)
+    db.on_commit(deps.arrivals.ring)
+    sending = asyncio.create_task(
+        _send(deps, "privacy", request_id="r-late", account_id="A", opened=False)
+    )
+
+    async def waiting() -> bool | None:
+        return deps.arrivals.waiting == 1 or None
+
+    await eventually(waiting, what="the answer waiting for its request")
+    assert not sending.done()
+    await _consume(db, lambda tx, e: handlers.await_answer(deps, tx, e), _requested("r-late", "A"))
+    await asyncio.wait_for(sending, 5)
+    assert await _stored(db) == 1
 
 
 async def test_a_response_keeps_the_day_and_version_and_queues_a_bare_event(db: Database) -> None:
