@@ -28,8 +28,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Benchmarks on stacks of their own (not tests); e.g. make bench BENCH_ARGS='--purges 5000'.
 bench: $(STAMP)
-	$(BIN)/python bench/journey.py
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

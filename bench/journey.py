@@ -1,100 +1,65 @@
-"""Throughput and latency of whole deletion journeys against a running stack.
+"""``journey``: whole deletion journeys, paced at a fixed rate and as one burst.
 
-Start the stack with no grace period, then run the bench from the repository root::
+Paced: accounts are registered beforehand through auth's own handler (sign-up's argon2 is not
+part of the deletion path; see :mod:`bench.seed`), and the tokens are signed with the stack's
+key as auth signs them. Journeys then start at R per second for T seconds: request deletion →
+survey Send → code e-mail stored → confirm → purged → confirmation e-mail stored. Reported
+per rate: p50/p95/p99 of "Send → code e-mail stored" (the ``.eml`` file's mtime), "confirm →
+purged" (the status, polled) and "confirm → confirmation e-mail stored", and how many journeys
+started late (the driver fell behind) or did not finish.
 
-    DELETION_GRACE_SECONDS=0 make run
-    python bench/journey.py --var-dir var
-
-It runs N journeys at once (register → sign in → request deletion → survey → code by e-mail →
-confirm → purged) and prints journeys/s and the p50/p99 of "survey submitted → code e-mail
-stored" (the stored ``.eml`` file's mtime). Beside it, on the same broker in the same run, a raw
-aiokafka produce → consume → produce round trip on fresh topics of its own: the floor that the
-services' two hops (survey → deletion → notifier) are built on. Not part of the test suite.
+Burst: N journeys at once, each registering and signing in over HTTP as a person would.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import email
 import email.policy
-import os
 import re
-import secrets
 import time
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from bench.report import Row
+from bench.roundtrip import RoundTrip, measure_round_trip, percentile
+from bench.seed import seed_accounts
+from bench.stack import BenchStack, bench_stack
+from shared.clock import SystemClock
+from shared.tokens import TokenIssuer
+
+__all__ = ["JourneyResult", "run_journeys"]
 
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
-_FETCH_WAIT_MS = 50  # what the services use (ADIEU_CONSUMER_FETCH_WAIT_MS's default)
-
-
-@dataclass(frozen=True)
-class Config:
-    """Where the stack is and how hard to push it."""
-
-    auth: str
-    deletion: str
-    survey: str
-    bootstrap: str
-    var_dir: Path
-    journeys: int
-    raw_messages: int
-    timeout: float
-
-
-def _parse_args() -> Config:
-    env = os.environ.get
-
-    def url(name: str, port: int) -> str:
-        return f"http://127.0.0.1:{env(f'{name.upper()}_HTTP_PORT', str(port))}"
-
-    broker = env("ADIEU_KAFKA_BOOTSTRAP") or f"127.0.0.1:{env('DEVSTACK_BROKER_PORT', '9092')}"
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--auth", default=url("auth", 8001))
-    parser.add_argument("--deletion", default=url("deletion", 8002))
-    parser.add_argument("--survey", default=url("survey", 8003))
-    parser.add_argument("--bootstrap", default=broker, help="the stack's Kafka bootstrap")
-    parser.add_argument("--var-dir", type=Path, default=Path(env("DEVSTACK_VAR_DIR", "var")))
-    parser.add_argument("-n", "--journeys", type=int, default=20)
-    parser.add_argument("--raw-messages", type=int, default=2000)
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per journey")
-    args = parser.parse_args()
-    return Config(**vars(args))
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (with 20 samples, p99 is the slowest one)."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-# --- the mail catcher's directory, watched once for all journeys ---------------------------
+_PASSWORD = "bench-password-1"
+_LATE_START_SECONDS = 0.1  # a journey started this much after its slot: the driver fell behind
+_TARGETS_MS = {50: 100.0, 100: 250.0}
+_SUBJECTS = {"code": "Confirm the deletion", "completed": "has been deleted"}
 
 
 @dataclass
 class MailWatcher:
-    """Polls ``var/mail`` and hands each journey the first e-mail to its address."""
+    """Polls the catcher's directory; hands out each address's e-mails by kind (subject)."""
 
     directory: Path
     seen: set[str] = field(default_factory=set)
-    waiting: dict[str, asyncio.Future[tuple[float, str]]] = field(default_factory=dict)
+    waiting: dict[tuple[str, str], asyncio.Future[tuple[float, str]]] = field(default_factory=dict)
 
-    def expect(self, address: str) -> asyncio.Future[tuple[float, str]]:
-        """A future resolved with (mtime, text) of the first e-mail to ``address``."""
+    def expect(self, address: str, kind: str) -> asyncio.Future[tuple[float, str]]:
+        """A future of (mtime, body) of the first e-mail of ``kind`` to ``address``."""
         future: asyncio.Future[tuple[float, str]] = asyncio.get_running_loop().create_future()
-        self.waiting[address] = future
+        self.waiting[(address.lower(), kind)] = future
         return future
 
     async def run(self) -> None:
-        self.seen = {path.name for path in self.directory.glob("*.eml")}  # earlier runs' mail
+        """Watch until cancelled."""
+        self.seen = {path.name for path in self.directory.glob("*.eml")}
         while True:
             for path in sorted(self.directory.glob("*.eml")):
                 if path.name not in self.seen:
@@ -104,238 +69,157 @@ class MailWatcher:
 
     def _deliver(self, path: Path) -> None:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        subject = str(message.get("Subject", ""))
+        kind = next((k for k, words in _SUBJECTS.items() if words in subject), None)
+        if kind is None:
+            return
         for _, address in getaddresses(message.get_all("To", [])):
-            future = self.waiting.pop(address.lower(), None)
+            future = self.waiting.pop((address.lower(), kind), None)
             if future is not None and not future.done():
                 body = message.get_body(preferencelist=("plain",))
                 future.set_result((path.stat().st_mtime, body.get_content() if body else ""))
 
 
-# --- one journey -----------------------------------------------------------------------------
+@dataclass
+class Journey:
+    """One journey's figures (seconds), or the reason it did not finish."""
+
+    code_mail: float = 0.0
+    purged: float = 0.0
+    confirmation_mail: float = 0.0
+    started_late: bool = False
+    error: str | None = None
 
 
-PHASES = ("sign up + sign in", "request + survey", "code e-mail stored", "confirm -> purged")
+async def _until_purged(http: httpx.AsyncClient, url: str, token: dict[str, str]) -> float:
+    while True:
+        answer = (await http.get(url, headers=token)).raise_for_status().json()
+        if answer["status"] == "purged":
+            return time.time()
+        await asyncio.sleep(0.1)
+
+
+async def _journey(
+    http: httpx.AsyncClient, stack: BenchStack, mail: MailWatcher, who: tuple[str, str]
+) -> Journey:
+    account_id, address = who
+    issuer = TokenIssuer(stack.env["AUTH_TOKEN_SIGNING_KEY"], SystemClock(), 900)
+    token = {"Authorization": f"Bearer {issuer.issue(account_id, authenticated_at=None)}"}
+    deletion, survey = stack.urls["deletion"], stack.urls["survey"]
+    ticked = {"understood_consequences": True, "accepted_terms": True, "channel": "email"}
+    created = await http.post(f"{deletion}/v1/deletion-requests", json=ticked, headers=token)
+    request_id = created.raise_for_status().json()["request_id"]
+    code_mail, done_mail = mail.expect(address, "code"), mail.expect(address, "completed")
+    sent_at = time.time()
+    answer = {"request_id": request_id, "reasons": ["privacy"]}
+    (await http.post(f"{survey}/v1/responses", json=answer, headers=token)).raise_for_status()
+    stored_at, text = await code_mail
+    url = f"{deletion}/v1/deletion-requests/{request_id}"
+    confirmed_at = time.time()
+    code = {"code": _CODE.findall(text)[0]}
+    (await http.post(f"{url}/confirm", json=code, headers=token)).raise_for_status()
+    purged_at = await _until_purged(http, url, token)
+    done_at, _ = await done_mail
+    return Journey(stored_at - sent_at, purged_at - confirmed_at, done_at - confirmed_at)
+
+
+async def _paced(
+    http: httpx.AsyncClient,
+    stack: BenchStack,
+    mail: MailWatcher,
+    accounts: Sequence[tuple[str, str]],
+    rate: float,
+    timeout: float,
+) -> list[Journey]:
+    async def one(index: int, who: tuple[str, str]) -> Journey:
+        await asyncio.sleep(max(0.0, started + index / rate - time.monotonic()))
+        late = time.monotonic() - (started + index / rate) > _LATE_START_SECONDS
+        try:
+            journey = await asyncio.wait_for(_journey(http, stack, mail, who), timeout)
+        except Exception as exc:  # counted and reported, not raised: the rest go on
+            journey = Journey(error=type(exc).__name__)
+        journey.started_late = late
+        return journey
+
+    started = time.monotonic()
+    return list(await asyncio.gather(*(one(i, who) for i, who in enumerate(accounts))))
 
 
 @dataclass
-class Timing:
-    """What one journey measured: seconds per phase; ``code_latency`` from the mail's mtime."""
+class JourneyResult:
+    """Per rate: the journeys' figures."""
 
-    phases: dict[str, float] = field(default_factory=dict)
-    code_latency: float = 0.0
-    _mark: float = field(default_factory=time.monotonic)
+    seconds: float
+    by_rate: dict[float, list[Journey]]
+    round_trip: RoundTrip
 
-    def lap(self, phase: str) -> None:
-        """Close ``phase`` now."""
-        now = time.monotonic()
-        self.phases[phase] = now - self._mark
-        self._mark = now
-
-    @property
-    def total(self) -> float:
-        """The whole journey."""
-        return sum(self.phases.values())
-
-
-async def _register(http: httpx.AsyncClient, cfg: Config, address: str) -> None:
-    for _ in range(5):  # a random phone number may belong to an account of an earlier run
-        phone = f"+4741{secrets.randbelow(10**6):06d}"  # a Norwegian mobile number
-        answer = await http.post(
-            f"{cfg.auth}/v1/accounts",
-            json={
-                "email": address,
-                "phone": phone,
-                "password": "bench-password-1",
-                "language": "en",
-            },
-        )
-        if answer.status_code == 201:
-            return
-        if answer.status_code != 409:
-            answer.raise_for_status()
-    raise RuntimeError("could not find a free phone number")
-
-
-async def _until_purged(http: httpx.AsyncClient, url: str, token: dict[str, str]) -> None:
-    """Poll the request's status (the caller's timeout bounds the wait)."""
-    while True:
-        status = (await http.get(url, headers=token)).raise_for_status().json()["status"]
-        if status == "purged":
-            return
-        await asyncio.sleep(0.05)
-
-
-async def _sign_up_and_in(http: httpx.AsyncClient, cfg: Config, address: str) -> dict[str, str]:
-    await _register(http, cfg, address)
-    session = await http.post(
-        f"{cfg.auth}/v1/sessions", json={"login": address, "password": "bench-password-1"}
-    )
-    return {"Authorization": f"Bearer {session.raise_for_status().json()['access_token']}"}
+    def rows(self) -> list[Row]:
+        """One row per rate and figure, code e-mail p99 against its target."""
+        rows = []
+        for rate, journeys in self.by_rate.items():
+            done = [j for j in journeys if j.error is None]
+            behind = sum(1 for j in journeys if j.started_late or j.error)
+            for label, values in (
+                ("Send → code e-mail stored", [j.code_mail * 1000 for j in done]),
+                ("confirm → purged", [j.purged * 1000 for j in done]),
+                ("confirm → confirmation e-mail", [j.confirmation_mail * 1000 for j in done]),
+            ):
+                p99 = percentile(values, 0.99)
+                text = (
+                    f"p50 {percentile(values, 0.5):.0f} / p95 {percentile(values, 0.95):.0f}"
+                    f" / p99 {p99:.0f} ms"
+                )
+                target = _TARGETS_MS.get(int(rate)) if label.startswith("Send") else None
+                rows.append(
+                    Row(
+                        "journey",
+                        f"{rate:g}/s for {self.seconds:g} s: {label}",
+                        text,
+                        "" if target is None else f"p99 ≤ {target:.0f} ms, none behind",
+                        None if target is None else (p99 <= target and behind == 0),
+                    )
+                )
+            errors: defaultdict[str, int] = defaultdict(int)
+            for j in journeys:
+                if j.error:
+                    errors[j.error] += 1
+            detail = ", ".join(f"{k} {v}" for k, v in errors.items()) or "none failed"
+            rows.append(
+                Row(
+                    "journey",
+                    f"{rate:g}/s: fell behind or failed",
+                    f"{behind} ({detail})",
+                    "0",
+                    behind == 0,
+                )
+            )
+        return rows
 
 
-async def _journey(http: httpx.AsyncClient, cfg: Config, mail: MailWatcher) -> Timing:
-    timing = Timing()
-    address = f"bench-{uuid.uuid4().hex[:12]}@example.com"
-    token = await _sign_up_and_in(http, cfg, address)
-    timing.lap(PHASES[0])
-    ticked = {"understood_consequences": True, "accepted_terms": True, "channel": "email"}
-    created = await http.post(f"{cfg.deletion}/v1/deletion-requests", json=ticked, headers=token)
-    request_id = created.raise_for_status().json()["request_id"]
-    arrived = mail.expect(address)
-    answer = {"request_id": request_id, "reasons": ["privacy"]}
-    submitted_at = time.time()
-    (await http.post(f"{cfg.survey}/v1/responses", json=answer, headers=token)).raise_for_status()
-    timing.lap(PHASES[1])
-    stored_at, text = await arrived
-    timing.lap(PHASES[2])
-    timing.code_latency = stored_at - submitted_at
-    url = f"{cfg.deletion}/v1/deletion-requests/{request_id}"
-    code = _CODE.findall(text)[0]
-    (await http.post(f"{url}/confirm", json={"code": code}, headers=token)).raise_for_status()
-    await _until_purged(http, url, token)
-    timing.lap(PHASES[3])
-    return timing
-
-
-async def run_journeys(cfg: Config) -> None:
-    """Run ``cfg.journeys`` journeys at once and print their rate and code latency."""
-    (cfg.var_dir / "mail").mkdir(parents=True, exist_ok=True)
-    mail = MailWatcher(cfg.var_dir / "mail")
-    watcher = asyncio.create_task(mail.run())
-    limits = httpx.Limits(max_connections=4 * cfg.journeys)
-    async with httpx.AsyncClient(timeout=30.0, limits=limits) as http:
-        started = time.monotonic()
-        timings = await asyncio.wait_for(
-            asyncio.gather(*(_journey(http, cfg, mail) for _ in range(cfg.journeys))),
-            timeout=cfg.timeout,
-        )
-        elapsed = time.monotonic() - started
-    watcher.cancel()
-    latencies = [t.code_latency * 1000 for t in timings]
-    totals = [t.total for t in timings]
-    print(f"journeys: {len(timings)} concurrent, all purged in {elapsed:.2f} s")
-    print(f"  -> {len(timings) / elapsed:.2f} journeys/s")
-    print(f"  journey duration p50 {percentile(totals, 0.5):.2f} s, max {max(totals):.2f} s")
-    for phase in PHASES:
-        spent = [t.phases[phase] for t in timings]
-        print(f"    {phase:<20} p50 {percentile(spent, 0.5):6.2f} s, max {max(spent):6.2f} s")
-    print(
-        "  survey submitted -> code e-mail stored:"
-        f" p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms"
-        f" (n={len(latencies)})"
-    )
-
-
-# --- the raw broker round trip ---------------------------------------------------------------
-
-
-async def _relay(source: str, target: str, bootstrap: str, count: int) -> None:
-    """Consume ``count`` records from ``source`` and produce each to ``target`` (one hop)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=_FETCH_WAIT_MS
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await consumer.start()
-    await producer.start()
-    try:
-        consumer.assign([TopicPartition(source, 0)])
-        await consumer.seek_to_beginning()
-        relayed = 0
-        while relayed < count:
-            batch = await consumer.getmany(timeout_ms=1000)
-            for records in batch.values():
-                for record in records:
-                    await producer.send(target, record.value, key=record.key)
-                    relayed += 1
-        await producer.flush()
-    finally:
-        await consumer.stop()
-        await producer.stop()
-
-
-async def _receive(consumer: AIOKafkaConsumer, count: int) -> list[float]:
-    """Read ``count`` stamped records; return each one's age in seconds."""
-    trips: list[float] = []
-    while len(trips) < count:
-        batch = await consumer.getmany(timeout_ms=1000)
-        now = time.monotonic()
-        for records in batch.values():
-            trips += [now - float((r.value or b"").split(b":")[1]) for r in records]
-    return trips
-
-
-async def _round_trips(
-    bootstrap: str, source: str, target: str, count: int, *, one_at_a_time: bool
-) -> list[float]:
-    """Produce ``count`` records to ``source``; return each one's round trip via ``target``."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=_FETCH_WAIT_MS
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await consumer.start()
-    await producer.start()
-    try:
-        consumer.assign([TopicPartition(target, 0)])
-        await consumer.seek_to_beginning()
-        trips: list[float] = []
-        for index in range(count):
-            stamp = f"{index}:{time.monotonic():.9f}:".encode()
-            await producer.send(source, stamp + b"x" * 300, key=b"bench")
-            if one_at_a_time:
-                trips += await _receive(consumer, 1)
-        await producer.flush()
-        return trips + await _receive(consumer, count - len(trips))
-    finally:
-        await consumer.stop()
-        await producer.stop()
-
-
-async def _measure(
-    cfg: Config, admin: AIOKafkaAdminClient, count: int, paced: bool
-) -> tuple[float, list[float]]:
-    """Elapsed seconds and round trips (ms) of ``count`` records through a relay hop."""
-    names = [f"bench.{uuid.uuid4().hex[:10]}.{part}" for part in ("in", "out")]
-    await admin.create_topics([NewTopic(name, 1, 1) for name in names])
-    try:
-        started = time.monotonic()
-        relay = asyncio.create_task(_relay(names[0], names[1], cfg.bootstrap, count))
-        trips = await _round_trips(cfg.bootstrap, names[0], names[1], count, one_at_a_time=paced)
-        await relay
-        return time.monotonic() - started, [trip * 1000 for trip in trips]
-    finally:
-        await admin.delete_topics(names)
-
-
-async def run_raw_round_trip(cfg: Config) -> None:
-    """A burst of ``cfg.raw_messages`` records, then 50 one at a time, on fresh topics."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=cfg.bootstrap)
-    await admin.start()
-    try:
-        elapsed, burst = await _measure(cfg, admin, cfg.raw_messages, paced=False)
-        _, single = await _measure(cfg, admin, 50, paced=True)
-    finally:
-        await admin.close()
-    print(f"raw aiokafka produce -> consume -> produce -> consume on {cfg.bootstrap}:")
-    print(f"  burst: {cfg.raw_messages} records of ~320 B in {elapsed:.2f} s (incl. start-up)")
-    print(f"  -> {cfg.raw_messages / elapsed:.0f} records/s through one relay hop")
-    print(
-        f"  burst round trip p50 {percentile(burst, 0.5):.0f} ms,"
-        f" p99 {percentile(burst, 0.99):.0f} ms"
-    )
-    print(
-        f"  one at a time (n=50): round trip p50 {percentile(single, 0.5):.0f} ms,"
-        f" p99 {percentile(single, 0.99):.0f} ms (fetch wait {_FETCH_WAIT_MS} ms, as the services)"
-    )
-
-
-async def main() -> None:
-    """Run the journeys, then the raw round trip on the same broker."""
-    cfg = _parse_args()
-    print(f"stack: auth {cfg.auth}, deletion {cfg.deletion}, survey {cfg.survey}")
-    print(f"mail from {cfg.var_dir / 'mail'}; kafka {cfg.bootstrap}")
-    await run_journeys(cfg)
-    await run_raw_round_trip(cfg)
-
-
-if __name__ == "__main__":
-    asyncio.run(main())
+async def run_journeys(
+    var_dir: Path, rates: Sequence[float], seconds: float, timeout: float = 60.0
+) -> JourneyResult:
+    """Start a stack with no grace period, then run each rate for ``seconds``."""
+    env = {"DELETION_GRACE_SECONDS": "0", "DELETION_REAUTH_MAX_AGE_SECONDS": "3600"}
+    with bench_stack(var_dir, env) as stack:
+        counts = [round(rate * seconds) for rate in rates]
+        addresses = [f"bench-{uuid.uuid4().hex[:12]}@example.com" for _ in range(sum(counts))]
+        print(f"journey: registering {len(addresses):,} accounts through auth's handler ...")
+        ids = await seed_accounts(stack.env, addresses, _PASSWORD)
+        accounts = list(zip(ids, addresses, strict=True))
+        stack.start(list(stack.processes))
+        round_trip = await measure_round_trip(stack.bootstrap)
+        await asyncio.sleep(5.0)  # let the notifier take in the registrations' contacts
+        mail = MailWatcher(stack.var_dir / "mail")
+        watcher = asyncio.create_task(mail.run())
+        by_rate: dict[float, list[Journey]] = {}
+        limits = httpx.Limits(max_connections=400, max_keepalive_connections=200)
+        async with httpx.AsyncClient(timeout=30.0, limits=limits) as http:
+            offset = 0
+            for rate, count in zip(rates, counts, strict=True):
+                print(f"  {rate:g} journeys/s for {seconds:g} s ...")
+                chunk = accounts[offset : offset + count]
+                offset += count
+                by_rate[rate] = await _paced(http, stack, mail, chunk, rate, timeout)
+        watcher.cancel()
+        return JourneyResult(seconds, by_rate, round_trip)

@@ -1,0 +1,177 @@
+"""A platform the benchmarks start themselves: a broker, the mail catcher, the services and any
+extra participants, each a real process on free ports, with state in a directory of its own.
+
+The broker is Tansu (as ``make run``), or the Kafka cluster named by ``ADIEU_KAFKA_BOOTSTRAP``.
+Every process's output goes to ``<var>/logs/<name>.log``; ``rss_mb`` reads a process's
+resident memory from ``/proc``, so a bench can sample it while it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from devstack.broker import TansuBroker, free_port
+from devstack.config import DevstackSettings
+from devstack.mailcatcher import MailCatcher
+from devstack.secrets import load_or_create
+from devstack.services import service_environment
+
+__all__ = ["BenchStack", "Process", "bench_stack", "rss_mb"]
+
+ROOT = Path(__file__).resolve().parents[1]
+_READY_SECONDS = 120.0
+# Variables of the caller's shell that would point our processes at another stack.
+_OWN_PREFIXES = ("AUTH_", "DELETION_", "SURVEY_", "NOTIFIER_", "WEB_", "DEVSTACK_", "ORDERS_")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` in MiB (0 once it has gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@dataclass
+class Process:
+    """One service or participant: ``python -m <module>`` with its own environment."""
+
+    name: str
+    module: str
+    env: dict[str, str]
+    log: Path
+    health_url: str | None = None
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the process, appending its output to its log."""
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            self.popen = subprocess.Popen(  # noqa: S603  # our own module, fixed arguments
+                [sys.executable, "-m", self.module],
+                env=self.env,
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                process_group=0,
+            )
+
+    @property
+    def pid(self) -> int:
+        """The running process's id."""
+        if self.popen is None:
+            raise RuntimeError(f"{self.name} is not running")
+        return self.popen.pid
+
+    def kill(self) -> None:
+        """SIGKILL: no clean stop, as a crash would end it."""
+        if self.popen is not None:
+            self.popen.kill()
+            self.popen.wait()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM, then SIGKILL if it does not end in ``timeout`` seconds."""
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def wait_healthy(self, deadline: float) -> None:
+        """Poll ``/healthz`` until it answers 200, the process dies, or ``deadline`` passes."""
+        while time.monotonic() < deadline:
+            if self.popen is not None and self.popen.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.log}")
+            try:
+                if httpx.get(f"{self.health_url}/healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} was not healthy in time; see {self.log}")
+
+
+@dataclass
+class BenchStack:
+    """A running stack: where it keeps state, its broker and its processes by name."""
+
+    var_dir: Path
+    bootstrap: str
+    env: dict[str, str]
+    urls: dict[str, str]
+    processes: dict[str, Process] = field(default_factory=dict)
+
+    def process(self, name: str, module: str, port_var: str, extra: Mapping[str, str]) -> Process:
+        """Declare a process on a free HTTP port (``port_var``), not started yet."""
+        port = free_port()
+        env = {**self.env, port_var: str(port), **extra}
+        url = f"http://127.0.0.1:{port}"
+        proc = Process(name, module, env, self.var_dir / "logs" / f"{name}.log", url)
+        self.processes[name] = proc
+        self.urls[name] = url
+        return proc
+
+    def start(self, names: Sequence[str]) -> None:
+        """Start ``names`` together and wait until each answers ``/healthz``."""
+        for name in names:
+            self.processes[name].start()
+        deadline = time.monotonic() + _READY_SECONDS
+        for name in names:
+            self.processes[name].wait_healthy(deadline)
+
+    def stop_all(self) -> None:
+        """Stop every process still running."""
+        for proc in reversed(list(self.processes.values())):
+            proc.stop()
+
+
+def _base_env(
+    var_dir: Path, bootstrap: str, smtp_port: int, extra: Mapping[str, str]
+) -> dict[str, str]:
+    settings = DevstackSettings(var_dir=var_dir, smtp_port=smtp_port)
+    secrets = load_or_create(var_dir / "secrets.env")
+    caller = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_PREFIXES)}
+    caller.update({"ADIEU_LOG_LEVEL": "WARNING", **extra})
+    caller.pop("ADIEU_KAFKA_BOOTSTRAP", None)
+    return service_environment(settings, secrets, bootstrap, caller)
+
+
+@contextmanager
+def bench_stack(var_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[BenchStack]:
+    """A broker and mail catcher running, services declared (the caller starts them)."""
+    var_dir = var_dir.resolve()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as parts:
+        bootstrap = os.environ.get("ADIEU_KAFKA_BOOTSTRAP")
+        if not bootstrap:
+            broker = TansuBroker(free_port())
+            broker.start()
+            parts.callback(broker.stop)
+            bootstrap = broker.bootstrap
+        smtp_port = free_port()
+        catcher = MailCatcher(var_dir / "mail", smtp_port)
+        catcher.start()
+        parts.callback(catcher.stop)
+        env = _base_env(var_dir, bootstrap, smtp_port, extra_env or {})
+        stack = BenchStack(var_dir, bootstrap, env, {})
+        for name in ("auth", "deletion", "survey", "notifier"):
+            stack.process(name, f"services.{name}", f"{name.upper()}_HTTP_PORT", {})
+        parts.callback(stack.stop_all)
+        yield stack
