@@ -22,7 +22,7 @@ from shared.db import Database
 from shared.faust_app import FaustPublisher
 from shared.logs import configure_logging
 from shared.outbox import OutboxRelay
-from shared.periodic import Periodic
+from shared.periodic import DeadlineTimer, Periodic
 from shared.topics import Topics
 
 __all__ = ["ServiceRuntime", "serve"]
@@ -40,7 +40,7 @@ class ServiceRuntime:
         platform: PlatformSettings,
         db: Database,
         faust_app: Any,
-        periodic: Sequence[Periodic] = (),
+        periodic: Sequence[Periodic | DeadlineTimer] = (),
         relay: OutboxRelay | None = None,
         topics: Sequence[str] | None = None,
     ) -> None:

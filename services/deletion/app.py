@@ -24,7 +24,7 @@ from shared.crypto import FieldCipher
 from shared.faust_app import FaustPublisher, create_faust_app
 from shared.http import bearer_dependency
 from shared.messaging import Wiring, register_agents
-from shared.periodic import Periodic
+from shared.periodic import DeadlineTimer, Periodic
 from shared.revocation import Revocations
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
@@ -55,6 +55,16 @@ def bootstrap(
         settings.secret_or_none("receipt_signing_key"), settings.data_dir / "deletion"
     )
     signer = ReceiptSigner(signing_key)
+    lease = Lease(db, clock, "deletion-leader", settings.lease_seconds)
+
+    async def timer_run() -> float | None:
+        # Only the leading process runs the timer (the state transitions guard it anyway);
+        # a follower looks again after the longest wait, in case the lease has lapsed.
+        if not await lease.held():
+            return None
+        return await purge.seconds_to_next(deps, await purge.run_timer(deps))
+
+    timer = DeadlineTimer("deletion-timer", settings.scan_interval_seconds, timer_run)
     deps = handlers.Deps(
         db=db,
         clock=clock,
@@ -66,15 +76,11 @@ def bootstrap(
         new_code=new_code or random_code,
         revocations=revocations,
         signer=signer,
+        wake_timer=timer.wake,
     )
     faust_app = create_faust_app("deletion", platform, settings.data_dir)
     wiring = Wiring(db, clock, platform.topics, platform.consumer_max_attempts)
     register_agents(faust_app, agents.MESSAGING, deps, wiring)
-    lease = Lease(db, clock, "deletion-leader", settings.lease_seconds)
-
-    async def timer() -> purge.TimerRun | None:
-        # Only the leading process runs the timer; the state transitions guard it anyway.
-        return await purge.run_timer(deps) if await lease.held() else None
 
     async def fanout_timer() -> fanout.FanoutRun | None:
         return await fanout.run_fanout_timer(deps) if await lease.held() else None
@@ -87,7 +93,7 @@ def bootstrap(
         db,
         faust_app,
         periodic=[
-            Periodic("deletion-timer", settings.scan_interval_seconds, timer),
+            timer,
             Periodic("deletion-fanout", settings.scan_interval_seconds, fanout_timer),
             Periodic("deletion-revocation-prune", 3600, revocations.prune),
             Periodic("deletion-audit-prune", 3600, prune_audit),

@@ -38,7 +38,7 @@ class Settings(ServiceSettings):
     purge_lead_seconds: int = Field(default=300, ge=0)
     """The purge starts this long before the deadline (at most a tenth of the grace)."""
     scan_interval_seconds: float = Field(default=5.0, gt=0)
-    """How often the timer looks for due purges, lapsed requests and silent participants."""
+    """The longest the timer sleeps: it wakes at the next deadline and on a confirmed code."""
     request_ttl_seconds: int = Field(default=86400, ge=1)
     """An unfinished request lapses (expired) after this."""
     survey_required: bool = True

@@ -190,6 +190,7 @@ async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: st
     if error is not None or request.purge_deadline is None:
         log.info("code not accepted: %s", check.verdict, extra={"request_id": request_id})
         raise error or InvalidState(request.status, Status.SCHEDULED)
+    deps.wake_timer()  # its deadline may be sooner than what the timer sleeps towards
     log.info("purge scheduled", extra={"request_id": request_id})
     return request.purge_deadline
 

@@ -1,16 +1,18 @@
 """The purge: the timer's work, the fan-out to participants, their answers, and the receipt.
 
-The timer (a periodic job, run by the process holding the lease, see
-:mod:`services.deletion.lease`) lets abandoned requests lapse, starts due purges and asks
-silent participants again. Each step is one transaction that changes the request's state and
-queues its events, so a crash at any point neither loses a step nor repeats it.
+The timer (run by the process holding the lease, see :mod:`services.deletion.lease`) lets
+abandoned requests lapse, starts due purges and asks silent participants again. It sleeps until
+:func:`next_due_at` (or until a confirmed code wakes it), so a purge starts when it is due, not
+at the next poll. Each step changes the requests' state and queues their events in one
+transaction per batch, so a crash at any point neither loses a step nor repeats it, and a
+backlog costs one commit (one fsync) per batch rather than per request.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.deletion import export_store, hold_handlers, holds_store, purge_store, store
@@ -39,16 +41,21 @@ __all__ = [
     "ask_participant_again",
     "expire_lapsed",
     "fire_due_purges",
+    "next_due_at",
     "prune_audit",
     "reask_silent_participants",
     "record_purge_completion",
     "run_timer",
+    "seconds_to_next",
 ]
 
 log = logging.getLogger(__name__)
 
 # Requests handled per timer run and step; any more are handled on the next run.
 _SCAN_BATCH = 100
+# How long the timer waits when work looks due but a run changed nothing (another process
+# took it, say), instead of running again at once.
+_IDLE_RETRY_SECONDS = 1.0
 
 
 class ParticipantNotFound(Exception):
@@ -63,6 +70,11 @@ class TimerRun:
     fired: int
     asked_again: int
 
+    @property
+    def idle(self) -> bool:
+        """Whether the run changed nothing."""
+        return self.expired == self.fired == self.asked_again == 0
+
 
 async def run_timer(deps: Deps) -> TimerRun:
     """One run of the timer: lapse, fire, ask again."""
@@ -71,12 +83,34 @@ async def run_timer(deps: Deps) -> TimerRun:
     return TimerRun(expired, fired, await reask_silent_participants(deps))
 
 
+async def next_due_at(deps: Deps) -> datetime | None:
+    """The earliest moment the timer has work: a purge start, a lapse or an ask (indexed)."""
+    moments = [
+        await store.next_purge_or_lapse_at(deps.db),
+        await purge_store.next_ask_at(deps.db),
+    ]
+    found = [moment for moment in moments if moment is not None]
+    return min(found) if found else None
+
+
+async def seconds_to_next(deps: Deps, run: TimerRun) -> float | None:
+    """How long the timer may sleep after ``run``: until the next due work (None: none known)."""
+    due = await next_due_at(deps)
+    if due is None:
+        return None
+    wait = (due - deps.clock.now()).total_seconds()
+    return _IDLE_RETRY_SECONDS if wait <= 0 and run.idle else wait
+
+
 async def expire_lapsed(deps: Deps) -> int:
     """Let requests abandoned past their ``expires_at`` lapse; return how many did."""
     now = deps.clock.now()
-    lapsed = 0
-    for request_id in await store.lapsed_request_ids(deps.db, now, _SCAN_BATCH):
-        async with deps.db.transaction() as tx:
+    lapsed: list[str] = []
+    request_ids = await store.lapsed_request_ids(deps.db, now, _SCAN_BATCH)
+    if not request_ids:
+        return 0
+    async with deps.db.transaction() as tx:
+        for request_id in request_ids:
             before = await store.load(tx, request_id)
             try:
                 request = before.expire(now) if before else None
@@ -86,9 +120,10 @@ async def expire_lapsed(deps: Deps) -> int:
                 continue
             await save(deps, tx, before, request)
             await publish(deps, tx, request, DeletionExpired)
-        lapsed += 1
+            lapsed.append(request_id)
+    for request_id in lapsed:
         log.info("deletion request lapsed", extra={"request_id": request_id})
-    return lapsed
+    return len(lapsed)
 
 
 async def fire_due_purges(deps: Deps) -> int:
@@ -99,10 +134,13 @@ async def fire_due_purges(deps: Deps) -> int:
     already purging is skipped, so each purge is announced once.
     """
     now = deps.clock.now()
-    fired = 0
+    fired: list[str] = []
     participants = deps.policy.participants
-    for request_id in await store.due_request_ids(deps.db, now, _SCAN_BATCH):
-        async with deps.db.transaction() as tx:
+    request_ids = await store.due_request_ids(deps.db, now, _SCAN_BATCH)
+    if not request_ids:
+        return 0
+    async with deps.db.transaction() as tx:
+        for request_id in request_ids:
             before = await store.load(tx, request_id)
             if before is None or not before.is_due(now):
                 continue
@@ -116,16 +154,20 @@ async def fire_due_purges(deps: Deps) -> int:
             await publish(deps, tx, request, AccountPurged, participants=participants)
             for name in participants:
                 await _asked(deps, tx, request_id, name, asks=1)
-        fired += 1
+            fired.append(request_id)
+    for request_id in fired:
         log.info("purge started", extra={"request_id": request_id})
-    return fired
+    return len(fired)
 
 
 async def reask_silent_participants(deps: Deps) -> int:
     """Ask each participant silent past its timeout again; flag its request overdue."""
     asked = 0
-    for ask in await purge_store.due_asks(deps.db, deps.clock.now(), _SCAN_BATCH):
-        async with deps.db.transaction() as tx:
+    asks = await purge_store.due_asks(deps.db, deps.clock.now(), _SCAN_BATCH)
+    if not asks:
+        return 0
+    async with deps.db.transaction() as tx:
+        for ask in asks:
             request = await store.load(tx, ask.request_id)
             if request is None or ask.participant not in request.pending():
                 await purge_store.stop_asking(tx, ask.request_id, ask.participant)
@@ -138,7 +180,7 @@ async def reask_silent_participants(deps: Deps) -> int:
                 )
                 continue
             await _ask_again(deps, tx, request, ask.participant, ask.asks + 1)
-        asked += 1
+            asked += 1
     return asked
 
 

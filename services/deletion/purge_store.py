@@ -18,6 +18,7 @@ __all__ = [
     "completion_times",
     "due_asks",
     "load_receipt",
+    "next_ask_at",
     "prune_audit",
     "record_ask",
     "save_receipt",
@@ -99,6 +100,15 @@ async def due_asks(db: Database, now: datetime, limit: int) -> list[Ask]:
         (stamp(now), limit),
     )
     return [Ask(row["request_id"], row["participant"], row["asks"]) for row in rows]
+
+
+async def next_ask_at(db: Database) -> datetime | None:
+    """When the earliest silent participant is due to be asked again (the index's first)."""
+    row = await db.fetch_one(
+        "SELECT next_ask_at AS at FROM purge_asks WHERE next_ask_at IS NOT NULL"
+        " ORDER BY next_ask_at LIMIT 1"
+    )
+    return None if row is None or row["at"] is None else datetime.fromisoformat(row["at"])
 
 
 async def asks_of(tx: Transaction, request_id: str) -> dict[str, int]:

@@ -7,6 +7,7 @@ it and find the request an event names; those steps live here, once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -81,6 +82,8 @@ class Deps:
     revocations: Revocations
     signer: ReceiptSigner | None = None
     new_id: IdFactory = random_id
+    # Called after a commit that scheduled a purge, so the sleeping timer looks again now.
+    wake_timer: Callable[[], None] = lambda: None
 
 
 async def save(

@@ -27,6 +27,7 @@ __all__ = [
     "list_requests",
     "load",
     "load_by_code_notification",
+    "next_purge_or_lapse_at",
     "open_request_of",
     "save",
     "stamp",
@@ -228,6 +229,21 @@ async def lapsed_request_ids(db: Database, now: datetime, limit: int) -> list[st
         (Status.AWAITING_SURVEY.value, stamp(now), Status.AWAITING_CODE.value, stamp(now), limit),
     )
     return [str(row["request_id"]) for row in rows]
+
+
+async def next_purge_or_lapse_at(db: Database) -> datetime | None:
+    """The earliest purge start or lapse still ahead, or overdue (each an index's first entry)."""
+    # ORDER BY ... LIMIT 1 per status walks to the first index entry and stops: O(log n).
+    first = (
+        "SELECT {0} AS at FROM requests WHERE status = ? AND {0} IS NOT NULL ORDER BY {0} LIMIT 1"
+    )
+    row = await db.fetch_one(
+        f"SELECT min(at) AS at FROM (SELECT * FROM ({first.format('purge_at')})"  # noqa: S608  # fixed SQL, values bound
+        f" UNION ALL SELECT * FROM ({first.format('expires_at')})"
+        f" UNION ALL SELECT * FROM ({first.format('expires_at')}))",
+        (Status.SCHEDULED.value, Status.AWAITING_SURVEY.value, Status.AWAITING_CODE.value),
+    )
+    return None if row is None else _moment(row["at"])
 
 
 async def list_requests(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,6 +51,33 @@ async def _purging(deps: handlers.Deps, account_id: str) -> str:
     _clock(deps).advance(86400 - 300)
     assert await purge.fire_due_purges(deps) == 1
     return request_id
+
+
+async def test_the_timer_sleeps_until_the_next_deadline_and_a_confirmed_code_wakes_it(
+    deps: handlers.Deps,
+) -> None:
+    woken: list[bool] = []
+    deps = replace(deps, wake_timer=lambda: woken.append(True))
+    clock = _clock(deps)
+    start = clock.now()
+    assert await purge.next_due_at(deps) is None
+    first = await _open(deps, "a-1")
+    second = await _open(deps, "a-2")
+    assert await purge.next_due_at(deps) == start + timedelta(seconds=3600)  # their lapse
+    for account_id, request_id in (("a-1", first), ("a-2", second)):
+        await handlers.confirm_code(deps, account_id=account_id, request_id=request_id, code=CODE)
+    assert woken == [True, True]
+    purge_at = start + timedelta(seconds=86400 - 300)
+    assert await purge.next_due_at(deps) == purge_at
+    idle = await purge.run_timer(deps)
+    assert idle.idle
+    assert await purge.seconds_to_next(deps, idle) == 86400 - 300
+    clock.advance(86400 - 300)
+    fired = await purge.run_timer(deps)
+    assert (fired.fired, fired.idle) == (2, False)  # both in the one run
+    assert len(await _outbox(deps, "AccountPurged")) == 2
+    # Next: asking the silent participants again, a participant timeout from now.
+    assert await purge.seconds_to_next(deps, fired) == 60
 
 
 async def _answer(deps: handlers.Deps, request_id: str, account_id: str, who: str) -> None:
