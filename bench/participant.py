@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import ServiceSettings
-from shared.db import Database, Transaction
+from shared.db import NORMAL, Database, Transaction
 from shared.faust_app import create_faust_app
 from shared.participant import PurgeParticipant
 from shared.runtime import ServiceRuntime, serve
@@ -44,7 +44,8 @@ def main() -> None:
     """Run the participant until SIGTERM."""
     settings = Settings()
     platform = settings.platform
-    db = Database(settings.database_path(settings.name), SCHEMA)
+    # NORMAL, as the orders example: deletion asks again if a lost commit lost the answer.
+    db = Database(settings.database_path(settings.name), SCHEMA, synchronous=NORMAL)
     app = create_faust_app(settings.name, platform, settings.data_dir)
     PurgeParticipant(settings.name, erase, db=db, topics=platform.topics).attach(app)
     runtime = ServiceRuntime(platform, db, app)

@@ -2,7 +2,25 @@
 
 All access goes through one aiosqlite connection guarded by a lock, so a transaction is
 never interleaved with another coroutine's statements. ``secure_delete`` overwrites erased
-rows, and the rollback journal (not WAL) means no side file keeps old pages after a commit.
+rows.
+
+Journal and durability (measured in docs/performance.md): the write-ahead log makes a commit
+one append and, with ``synchronous = FULL``, one fsync of the log, where the rollback journal
+took a file create, several fsyncs and an unlink (about 3x the commits per second here). Each
+file says how durable a commit must be:
+
+- :data:`FULL` (every service's own file): a commit survives power loss. Services answer a
+  person (201, 202) or commit a Kafka offset after their commit, so a commit lost later would
+  be a broken promise or a lost event.
+- :data:`NORMAL` (a purge participant's file): the log is synced at checkpoints only, so a
+  power loss (not a process crash) may drop the last commits. A participant may choose it:
+  deletion asks a participant again when its answer does not come, and erasing twice is
+  harmless, so a lost erasure is redone, never lost.
+
+Old page images stay in the ``-wal`` file until a checkpoint copies them back and the log is
+reset. So that an erased row does not linger there, :meth:`Database.scrub` checkpoints and
+truncates the log; the runtime calls it every few seconds after writes, and closing the file
+does it too (see :class:`shared.runtime.ServiceRuntime`).
 
 Schema changes: the schema text (``CREATE ... IF NOT EXISTS``) is the current shape, and a file
 created from it is stamped with the latest migration version in ``PRAGMA user_version``. An
@@ -15,6 +33,7 @@ is already there — :func:`add_columns` checks ``PRAGMA table_info`` first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -25,6 +44,8 @@ from typing import Any
 import aiosqlite
 
 __all__ = [
+    "FULL",
+    "NORMAL",
     "SHARED_SCHEMA",
     "Database",
     "Migration",
@@ -61,6 +82,12 @@ CREATE TABLE IF NOT EXISTS dead_lettered_events (
 ) WITHOUT ROWID;
 """
 
+# ``PRAGMA synchronous`` values a file may ask for (see the module docstring for which).
+FULL = "FULL"
+NORMAL = "NORMAL"
+# The log is truncated back to this size when it is reset, so it does not stay large.
+_WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
+
 Transaction = aiosqlite.Connection
 # A step runs inside its migration's transaction: it uses ``execute`` only, never commits.
 MigrationStep = Callable[[Transaction], Awaitable[None]]
@@ -96,11 +123,21 @@ def add_columns(table: str, columns: Mapping[str, str]) -> MigrationStep:
 class Database:
     """A service's SQLite file: pragmas, schema, migrations and serialised transactions."""
 
-    def __init__(self, path: Path, schema: str, migrations: Sequence[Migration] = ()) -> None:
+    def __init__(
+        self,
+        path: Path,
+        schema: str,
+        migrations: Sequence[Migration] = (),
+        synchronous: str = FULL,
+    ) -> None:
         versions = [version for version, _ in migrations]
         if any(v <= 0 for v in versions) or versions != sorted(set(versions)):
             raise ValueError("migration versions must be positive and strictly increasing")
+        if synchronous not in (FULL, NORMAL):
+            raise ValueError("synchronous must be FULL or NORMAL")
         self.path = path
+        self.synchronous = synchronous
+        self._dirty = False
         self._schema = SHARED_SCHEMA + schema
         self._migrations = tuple(migrations)
         self._conn: aiosqlite.Connection | None = None
@@ -122,8 +159,10 @@ class Database:
         try:
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA secure_delete = ON")
-            await conn.execute("PRAGMA journal_mode = DELETE")
-            await conn.execute("PRAGMA synchronous = FULL")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            # A pragma takes no bound parameters; the value is one of two constants.
+            await conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+            await conn.execute(f"PRAGMA journal_size_limit = {_WAL_SIZE_LIMIT_BYTES}")
             await conn.execute("PRAGMA foreign_keys = ON")
             if not await self._create_if_fresh(conn):
                 for version, step in self._migrations:
@@ -172,9 +211,31 @@ class Database:
             ) from exc
         log.info("database %s migrated to version %d", self.path.name, version)
 
+    @property
+    def written_since_scrub(self) -> bool:
+        """Whether a transaction committed since the last complete :meth:`scrub`."""
+        return self._dirty
+
+    async def scrub(self) -> bool:
+        """Checkpoint the log into the file and truncate it to nothing.
+
+        Returns whether that completed (a reader in another process may hold the log for
+        now; the next scrub tries again). Old page images, erased rows' included, are gone.
+        """
+        async with self._lock:
+            self._dirty = False
+            cursor = await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            row = await cursor.fetchone()
+            await cursor.close()
+            busy = row is not None and row[0] != 0
+            self._dirty = self._dirty or busy
+            return not busy
+
     async def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Scrub the log and close the connection; safe to call twice."""
         if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):  # closing goes on; the next open scrubs
+                await self.scrub()
             await self._conn.close()
             self._conn = None
 
@@ -197,6 +258,7 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+                self._dirty = True
                 for listener in self._commit_listeners:
                     listener()
 

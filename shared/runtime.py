@@ -30,6 +30,8 @@ __all__ = ["ServiceRuntime", "serve"]
 log = logging.getLogger(__name__)
 
 _READY_TIMEOUT_SECONDS = 2.0
+# How long an erased row's old page may stay in the SQLite log after a write (see shared.db).
+_SCRUB_SECONDS = 5.0
 
 
 class ServiceRuntime:
@@ -62,6 +64,11 @@ class ServiceRuntime:
         self._periodic = list(periodic)
         every = platform.topics.all()
         self.topics = tuple(topics if topics is not None else (*every, *map(Topics.dlq, every)))
+        self._periodic.append(Periodic(f"{db.path.stem}-scrub", _SCRUB_SECONDS, self._scrub))
+
+    async def _scrub(self) -> None:
+        if self.db.written_since_scrub:
+            await self.db.scrub()
 
     async def readiness(self) -> dict[str, str]:
         """``{"database": "ok"|"unavailable", "broker": ...}``: can we do our work right now?

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import ServiceSettings
-from shared.db import Database, Migration, Transaction, add_columns
+from shared.db import NORMAL, Database, Migration, Transaction, add_columns
 from shared.events import ReportedHold
 from shared.faust_app import create_faust_app
 from shared.http import ApiError
@@ -105,7 +105,9 @@ async def holds(tx: Transaction, account_id: str) -> list[ReportedHold]:
 def bootstrap(settings: Settings) -> Service:
     """Assemble the orders service; connects nothing."""
     platform = settings.platform
-    db = Database(settings.database_path("orders"), SCHEMA, MIGRATIONS)
+    # NORMAL: a commit lost to a power cut is redone, since deletion asks a silent participant
+    # again and erasing twice is harmless (see shared.db on the choice).
+    db = Database(settings.database_path("orders"), SCHEMA, MIGRATIONS, synchronous=NORMAL)
     app = create_faust_app("orders", platform, settings.data_dir)
     participant = PurgeParticipant(
         "orders", erase, db=db, topics=platform.topics, export=export, holds=holds

@@ -30,6 +30,7 @@ from tests.support.kafka import produce_event, produce_raw, read_dead_letters, r
 from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import serving
+from tests.support.sqlite_files import stored_bytes
 
 PASSWORD = "correct horse battery"
 EMAIL_TYPED = " Kari.Nordmann@Example.com "
@@ -273,7 +274,7 @@ async def test_deletion_locks_then_erases_the_account_and_retires_its_identifier
     assert [(c.account_id, c.payload.model_dump()) for c in completions or []] == [
         (account_id, {"request_id": "r-1", "participant": "auth"})
     ]
-    raw = (tmp_path / "auth" / "auth.sqlite3").read_bytes()
+    raw = stored_bytes(tmp_path / "auth" / "auth.sqlite3")
     assert keyed_hash(auth.identifier_key, "identifier", EMAIL).encode() in raw
     assert keyed_hash(auth.identifier_key, "identifier", PHONE).encode() in raw
     for trace in (EMAIL, "Kari.Nordmann", PHONE, "91234567", "912 34 567", USERNAME, "$argon2"):

@@ -25,6 +25,7 @@ from shared.events import (
 )
 from tests.support.kafka import produce_event, read_events
 from tests.support.platform import Keys
+from tests.support.sqlite_files import stored_bytes
 
 __all__ = [
     "SIX_DIGITS",
@@ -144,7 +145,7 @@ def plain_text(mail: EmailMessage) -> str:
 
 
 def database_bytes(tmp_path: Path) -> bytes:
-    return (tmp_path / "notifier" / "notifier.sqlite3").read_bytes()
+    return stored_bytes(tmp_path / "notifier" / "notifier.sqlite3")
 
 
 async def deliveries_of(

@@ -30,6 +30,7 @@ from tests.support.kafka import produce_event, produce_raw, read_dead_letters, r
 from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import bearer, serving
+from tests.support.sqlite_files import stored_bytes
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -118,7 +119,7 @@ async def test_send_publishes_survey_submitted_without_answers(running: Running)
     assert len(events) == 1
     assert events[0].payload.model_dump() == {"request_id": request_id}
 
-    raw = running.service.deps.db.path.read_bytes()
+    raw = stored_bytes(running.service.deps.db.path)
     for trace in (account_id, request_id, "kari@example.com", "912 34 567", "https://x.example"):
         assert trace.encode() not in raw
 

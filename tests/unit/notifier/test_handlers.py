@@ -19,6 +19,7 @@ from shared.events import (
     decode_event,
     new_event,
 )
+from tests.support.sqlite_files import stored_bytes
 
 THROTTLE_KEY = b"k" * 32
 
@@ -120,7 +121,7 @@ async def test_the_throttle_keeps_a_keyed_hash_not_the_address(deps: Deps) -> No
     assert [r["recipient_key"] for r in rows] == [
         recipient_key(THROTTLE_KEY, "email", "ola@example.com")
     ]
-    raw = deps.db.path.read_bytes()
+    raw = stored_bytes(deps.db.path)
     assert b"ola@example.com" not in raw
     assert b"123456" not in raw
 
