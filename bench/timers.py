@@ -33,6 +33,7 @@ from shared.clock import SystemClock
 from shared.codes import CodeHasher
 from shared.crypto import FieldCipher, decode_key, new_key
 from shared.events import AccountPurged, decode_event
+from shared.revocation import Revocations
 from shared.topics import Topics
 
 __all__ = ["TimerResult", "run_timers"]
@@ -165,6 +166,7 @@ async def _tick_cost(path: Path, ticks: int = 50) -> list[float]:
         cipher=FieldCipher(decode_key(new_key())),
         account_key=key,
         new_code=lambda: "000000",
+        revocations=Revocations(db, SystemClock(), 3600),
     )
     costs = []
     try:

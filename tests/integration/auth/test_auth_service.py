@@ -92,7 +92,7 @@ async def _events_of(platform: PlatformSettings, topic: str, kind: type[Any]) ->
 
 def _clear_identifiers_in(path: Path) -> list[str]:
     """Which spellings of the e-mail address or phone number the file's raw bytes contain."""
-    raw = path.read_bytes().lower()
+    raw = stored_bytes(path).lower()
     forms = (EMAIL, "kari.nordmann", *PHONE_FORMS, PHONE.removeprefix("+"))
     return [form for form in forms if form.encode() in raw]
 

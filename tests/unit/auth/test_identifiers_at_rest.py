@@ -19,6 +19,7 @@ from shared.crypto import DecryptionError, FieldCipher
 from shared.db import SHARED_SCHEMA, Database
 from shared.revocation import REVOCATION_SCHEMA
 from shared.tokens import AccessClaims
+from tests.support.sqlite_files import stored_bytes
 
 PASSWORD = "correct horse battery"
 EMAIL_TYPED = "Kari.Nordmann@Example.com"
@@ -59,7 +60,7 @@ _OLD_REST = SCHEMA[SCHEMA.index("-- Settings beyond sign-in") :]
 
 
 def _leaks(path: Path) -> list[str]:
-    raw = path.read_bytes().lower()
+    raw = stored_bytes(path).lower()
     return [trace for trace in TRACES if trace.encode() in raw]
 
 
