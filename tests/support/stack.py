@@ -86,7 +86,10 @@ def _environment(var_dir: Path, ports: Mapping[str, int], name: str) -> dict[str
             "DEVSTACK_VAR_DIR": str(var_dir),
             "DEVSTACK_BROKER_PORT": str(ports["broker"]),
             "DEVSTACK_SMTP_PORT": str(ports["smtp"]),
-            "DELETION_GRACE_SECONDS": "2",
+            # The "deletion pending" window (CodeVerified to AccountPurged) must outlast the
+            # lag of a loaded machine's auth consumer, or both arrive at once and the window
+            # the journey checks for is gone.
+            "DELETION_GRACE_SECONDS": "4",
             "DELETION_SCAN_INTERVAL_SECONDS": "0.3",
             "ADIEU_TOPIC_PREFIX": f"{name}{uuid.uuid4().hex[:10]}.",
             # The same switch as the other suites: a real Kafka instead of Tansu.
