@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from shared.events import Channel, Language
+from shared.events import Channel, Language, NoticeKind
 
 __all__ = [
     "Contact",
@@ -36,17 +36,8 @@ __all__ = [
 # Fixed, so the same notification always gets the same message key (and so Message-ID).
 _MESSAGE_KEY_NAMESPACE = uuid.UUID("6f1d6c1e-4a59-4d7e-9a8e-2b0c2d5a9e41")
 
-Template = Literal[
-    "deletion_code",
-    "password_reset_code",
-    "contact_change_code",
-    "deletion_scheduled",
-    "deletion_completed",
-    "address_changed",
-    "deletion_held",
-    "deletion_resumed",
-    "export_ready",
-]
+# Every notice kind has a template of its own name; codes have one per purpose.
+Template = Literal["deletion_code", "password_reset_code", "contact_change_code"] | NoticeKind
 Status = Literal["pending", "sent", "failed"]
 
 _CODE_TEMPLATES: dict[str, Template] = {
