@@ -25,6 +25,7 @@ from bench.report import Row
 from bench.roundtrip import RoundTrip, measure_round_trip
 from bench.stack import BenchStack, bench_stack, rss_mb
 from examples.orders_participant.app import SCHEMA as ORDERS_SCHEMA
+from services.notifier.keys import KEYS_SCHEMA
 from services.notifier.store import MIGRATIONS as NOTIFIER_MIGRATIONS
 from services.notifier.store import SCHEMA as NOTIFIER_SCHEMA
 from shared.crypto import decode_key
@@ -98,8 +99,10 @@ async def _seed(stack: BenchStack, n: int) -> None:
     accounts = [uuid.uuid4().hex for _ in range(n)]
     due = datetime.now(UTC) - timedelta(seconds=1)
     await seed.seed_scheduled(var / "deletion" / "deletion.sqlite3", ((a, due) for a in accounts))
-    notifier = Database(var / "notifier" / "notifier.sqlite3", NOTIFIER_SCHEMA, NOTIFIER_MIGRATIONS)
-    key = decode_key(stack.env["ADIEU_NOTIFICATION_KEY"], size=32)
+    notifier = Database(
+        var / "notifier" / "notifier.sqlite3", NOTIFIER_SCHEMA + KEYS_SCHEMA, NOTIFIER_MIGRATIONS
+    )
+    key = decode_key(stack.env["NOTIFIER_KEY_WRAPPING_KEY"], size=32)
     owners: list[tuple[Database, str, list[tuple[object, ...]]]] = [
         (
             Database(var / "orders" / "orders.sqlite3", ORDERS_SCHEMA),

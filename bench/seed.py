@@ -25,10 +25,14 @@ from services.deletion import store
 from services.deletion.code_rules import CodePolicy
 from services.deletion.database import DeletionDatabase
 from services.deletion.domain import DeletionRequest
+from services.notifier import keys as notifier_keys
 from services.notifier import store as notifier_store
 from services.notifier.domain import Contact
-from shared.crypto import FieldCipher
+from services.notifier.keys import Keyring
+from shared.clock import SystemClock
 from shared.db import Database
+from shared.shredding import seal_field
+from shared.topics import Topics
 
 __all__ = ["address_of", "seed_accounts", "seed_contacts", "seed_rows", "seed_scheduled"]
 
@@ -83,14 +87,22 @@ async def _insert(db: Database, batch: Sequence[tuple[str, datetime]]) -> int:
     return len(batch)
 
 
-async def seed_contacts(db: Database, notification_key: bytes, accounts: Sequence[str]) -> None:
-    """Give the notifier an English e-mail contact for each account (as auth's event would)."""
-    cipher = FieldCipher(notification_key)
+async def seed_contacts(db: Database, wrapping_key: bytes, accounts: Sequence[str]) -> None:
+    """Give the notifier a key and an English e-mail contact (sealed to it) for each account,
+    as its own AccountRegistered handling and auth's event would."""
+    keyring, clock, topics = Keyring(wrapping_key), SystemClock(), Topics("bench.")
     now = datetime.now(UTC)
     for start in range(0, len(accounts), _CHUNK):
         async with db.transaction() as tx:
             for account_id in accounts[start : start + _CHUNK]:
-                sealed = cipher.encrypt(address_of(account_id), context=account_id)
+                await notifier_keys.ensure_key(tx, keyring, topics, clock, account_id, "seed")
+                cursor = await tx.execute(
+                    "SELECT public_key FROM account_keys WHERE account_id = ?", (account_id,)
+                )
+                row = await cursor.fetchone()
+                await cursor.close()
+                assert row is not None
+                sealed = seal_field(row["public_key"], address_of(account_id), account_id)
                 contact = Contact(account_id, "en", sealed, None)
                 await notifier_store.upsert_contact(tx, contact, now)
 

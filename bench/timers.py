@@ -33,6 +33,7 @@ from shared.clock import SystemClock
 from shared.codes import CodeHasher
 from shared.crypto import FieldCipher, decode_key, new_key
 from shared.events import AccountPurged, decode_event
+from shared.recipient_keys import Sealer
 from shared.revocation import Revocations
 from shared.topics import Topics
 
@@ -163,7 +164,7 @@ async def _tick_cost(path: Path, ticks: int = 50) -> list[float]:
             participant_timeout_seconds=3600,
         ),
         hasher=CodeHasher(key, handlers.CODE_PURPOSE),
-        cipher=FieldCipher(decode_key(new_key())),
+        sealer=Sealer(holding=FieldCipher(decode_key(new_key())), clock=SystemClock()),
         account_key=key,
         new_code=lambda: "000000",
         revocations=Revocations(db, SystemClock(), 3600),

@@ -19,7 +19,7 @@ from devstack.broker import TansuBroker, port_in_use
 from devstack.config import DevstackSettings
 from devstack.mailcatcher import MailCatcher
 from devstack.secrets import load_or_create
-from devstack.services import SERVICES, service_environment
+from devstack.services import SERVICES, own_secrets_only, service_environment
 from devstack.supervisor import Child, Console, Supervisor
 
 __all__ = ["main"]
@@ -56,7 +56,7 @@ class _Stack:
         self.bootstrap = self.external_broker or f"127.0.0.1:{settings.broker_port}"
         env = service_environment(settings, secrets, self.bootstrap)
         self.catcher = MailCatcher(state / "mail", settings.smtp_port)
-        self.children = [Child(spec, env, console) for spec in SERVICES]
+        self.children = [Child(spec, own_secrets_only(spec, env), console) for spec in SERVICES]
         self.supervisor = Supervisor(self.children, console, signals.stop)
 
     def say(self, text: str) -> None:

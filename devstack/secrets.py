@@ -18,6 +18,7 @@ from shared.tokens import new_signing_key, public_key_for
 __all__ = ["COMPOSE_FILES", "load_or_create", "new_secrets", "write_env_file"]
 
 _FILE_MODE = 0o600
+_LEGACY = "ADIEU_NOTIFICATION_KEY"
 
 
 def new_secrets() -> dict[str, str]:
@@ -27,7 +28,8 @@ def new_secrets() -> dict[str, str]:
     return {
         "AUTH_TOKEN_SIGNING_KEY": signing_key,
         "ADIEU_TOKEN_PUBLIC_KEY": public_key_for(signing_key),
-        "ADIEU_NOTIFICATION_KEY": new_key(),
+        # Only the notifier reads addresses and codes; it wraps each account's key with this.
+        "NOTIFIER_KEY_WRAPPING_KEY": new_key(),
         "AUTH_IDENTIFIER_HMAC_KEY": new_key(),
         "AUTH_IDENTIFIER_ENCRYPTION_KEY": new_key(),
         "DELETION_HMAC_KEY": new_key(),
@@ -43,7 +45,7 @@ def new_secrets() -> dict[str, str]:
 
 # Which service may see which secret: only auth signs tokens, only deletion hashes codes.
 COMPOSE_FILES: Mapping[str, tuple[str, ...]] = {
-    "platform.env": ("ADIEU_TOKEN_PUBLIC_KEY", "ADIEU_NOTIFICATION_KEY"),
+    "platform.env": ("ADIEU_TOKEN_PUBLIC_KEY",),
     "auth.env": (
         "AUTH_TOKEN_SIGNING_KEY",
         "AUTH_IDENTIFIER_HMAC_KEY",
@@ -51,6 +53,7 @@ COMPOSE_FILES: Mapping[str, tuple[str, ...]] = {
     ),
     "deletion.env": ("DELETION_HMAC_KEY", "DELETION_ADMIN_TOKEN"),
     "survey.env": ("SURVEY_ADMIN_TOKEN",),
+    "notifier.env": ("NOTIFIER_KEY_WRAPPING_KEY",),
     "web.env": (
         "WEB_SESSION_KEY",
         "WEB_ADMIN_TOKEN",
@@ -69,6 +72,11 @@ def load_or_create(path: Path, fresh: Callable[[], dict[str, str]] = new_secrets
     """
     generated = fresh()
     stored = _parse(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if _LEGACY in stored:
+        # The one platform key of older versions: now the notifier's alone, and only to open
+        # what was written before per-account keys (docs/crypto-shredding.md).
+        stored.setdefault("NOTIFIER_LEGACY_NOTIFICATION_KEY", stored.pop(_LEGACY))
+        write_env_file(path, stored, replace=True)
     if set(generated) <= set(stored):
         return stored
     pair = ("AUTH_TOKEN_SIGNING_KEY", "ADIEU_TOKEN_PUBLIC_KEY")

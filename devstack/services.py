@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from devstack.config import DevstackSettings
 from shared.tokens import public_key_for
 
-__all__ = ["SERVICES", "ServiceSpec", "service_environment"]
+__all__ = ["SERVICES", "ServiceSpec", "own_secrets_only", "service_environment"]
 
 
 @dataclass(frozen=True)
@@ -91,3 +91,13 @@ def _web_defaults(env: dict[str, str]) -> None:
     # One shop name on the pages and in deletion's consequences, unless each is set apart.
     if "WEB_SHOP_NAME" in env:
         env.setdefault("DELETION_SHOP_NAME", env["WEB_SHOP_NAME"])
+
+
+def own_secrets_only(spec: ServiceSpec, env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without the other services' variables: a child sees only its own secrets.
+
+    The notifier's wrapping key, say, must reach no process but the notifier's (as in the
+    compose files).
+    """
+    others = tuple(other.prefix for other in SERVICES if other.name != spec.name)
+    return {key: value for key, value in env.items() if not key.startswith(others)}

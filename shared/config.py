@@ -75,9 +75,9 @@ class PlatformSettings(BaseSettings):
     """The longest an access token can live; revocation records are kept this long. Keep it at
     least AUTH_TOKEN_LIFETIME_SECONDS.
     """
-    notification_key: Key32 = Field(
-        description="AES-256 key for the encrypted fields of notification commands"
-    )
+    sealing_hold_seconds: float = Field(default=120.0, gt=0)
+    """How long a writer holds an event for an account whose notification key it has not
+    received yet, before it gives up with a dead letter (see docs/crypto-shredding.md)."""
     log_format: Literal["json", "text"] = "json"
     """json or text (make run uses text)."""
     log_level: str = "INFO"
@@ -87,10 +87,6 @@ class PlatformSettings(BaseSettings):
     def topics(self) -> Topics:
         """The topic names under this platform's prefix."""
         return Topics(self.topic_prefix)
-
-    def notification_key_bytes(self) -> bytes:
-        """The decoded notification key."""
-        return key_bytes(self.notification_key)
 
 
 class ServiceSettings(BaseSettings):

@@ -36,7 +36,7 @@ def _throwaway_environment(data_dir: str) -> dict[str, str]:
     signing_key = new_signing_key()
     env = {
         "ADIEU_TOKEN_PUBLIC_KEY": public_key_for(signing_key),
-        "ADIEU_NOTIFICATION_KEY": new_key(),
+        "NOTIFIER_KEY_WRAPPING_KEY": new_key(),
         "AUTH_TOKEN_SIGNING_KEY": signing_key,
         "AUTH_IDENTIFIER_HMAC_KEY": new_key(),
         "WEB_SESSION_KEY": new_key(),

@@ -2,8 +2,10 @@
 
 Events are frozen pydantic models parsed through one discriminated union on ``event_type``.
 General events carry opaque ids only. The notification commands, which must tell the notifier
-an address or a code, carry those fields encrypted (see :mod:`shared.crypto`); their names end
-in ``_enc``.
+an address or a code, carry those fields sealed to the account's own key (version 2, see
+:mod:`shared.shredding`); their names end in ``_enc``. Version 1 of those commands carried them
+under one platform key; they still decode, and only the notifier can open them, with the legacy
+key, if it is configured.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = [
     "NoticeRequested",
     "NotificationDelivered",
     "NotificationFailed",
+    "NotificationKeyIssued",
     "PurgeCompleted",
     "ReportedHold",
     "RevocationReason",
@@ -91,7 +94,7 @@ class AccountRegisteredPayload(_Frozen):
 
 
 class ContactDetailsChangedPayload(_Frozen):
-    """The addresses the notifier may write to, encrypted to the notification key."""
+    """The addresses the notifier may write to, sealed to the account's notification key."""
 
     language: Language
     email_enc: str | None = None
@@ -224,6 +227,15 @@ class NotificationDeliveredPayload(_Frozen):
     channel: Channel
 
 
+class NotificationKeyIssuedPayload(_Frozen):
+    """The public half of the account's notification key (X25519, URL-safe base64).
+
+    Harmless on a retained topic: it seals, it cannot open.
+    """
+
+    public_key: str = Field(min_length=43, max_length=44)
+
+
 class NotificationFailedPayload(_Frozen):
     notification_id: str
     reason: str
@@ -238,6 +250,7 @@ class AccountRegistered(_Envelope):
 
 
 class ContactDetailsChanged(_Envelope):
+    schema_version: int = 2
     event_type: Literal["ContactDetailsChanged"] = "ContactDetailsChanged"
     payload: ContactDetailsChangedPayload
 
@@ -308,6 +321,7 @@ class ExportPartDelivered(_Envelope):
 
 
 class CodeDeliveryRequested(_Envelope):
+    schema_version: int = 2
     event_type: Literal["CodeDeliveryRequested"] = "CodeDeliveryRequested"
     payload: CodeDeliveryRequestedPayload
 
@@ -320,6 +334,11 @@ class NoticeRequested(_Envelope):
 class NotificationDelivered(_Envelope):
     event_type: Literal["NotificationDelivered"] = "NotificationDelivered"
     payload: NotificationDeliveredPayload
+
+
+class NotificationKeyIssued(_Envelope):
+    event_type: Literal["NotificationKeyIssued"] = "NotificationKeyIssued"
+    payload: NotificationKeyIssuedPayload
 
 
 class NotificationFailed(_Envelope):
@@ -346,18 +365,31 @@ Event = Annotated[
     | CodeDeliveryRequested
     | NoticeRequested
     | NotificationDelivered
+    | NotificationKeyIssued
     | NotificationFailed,
     Field(discriminator="event_type"),
 ]
 
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
-# The newest schema version of each event type; consumers accept it and the one before.
+# The newest schema version of an event type without an entry in CURRENT_VERSIONS.
 CURRENT_VERSION = 1
+# Event types past version 1; consumers accept the current version and the one before.
+CURRENT_VERSIONS: dict[str, int] = {"ContactDetailsChanged": 2, "CodeDeliveryRequested": 2}
+
+
+def _same_fields(loaded: dict[str, Any]) -> dict[str, Any]:
+    # v1 -> v2 of the notification commands: the fields keep their names and shape; only what
+    # opens them changed (the platform key then, the account's key now). The notifier tells the
+    # two apart by the ciphertext's own prefix (shared.shredding.SEALED_PREFIX).
+    return loaded
+
 
 # (event_type, from_version) -> function turning that version's raw dict into the next one.
-# Empty while every event is at version 1; the first breaking change adds an upcaster here.
-UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    ("ContactDetailsChanged", 1): _same_fields,
+    ("CodeDeliveryRequested", 1): _same_fields,
+}
 
 
 class EventDecodeError(Exception):
@@ -403,9 +435,10 @@ def decode_event(raw: bytes | None) -> Event:
     if not isinstance(loaded, dict):
         raise EventDecodeError("record is not a JSON object")
     version = loaded.get("schema_version", 1)
-    if not isinstance(version, int) or not CURRENT_VERSION - 1 <= version <= CURRENT_VERSION:
+    current = CURRENT_VERSIONS.get(str(loaded.get("event_type")), CURRENT_VERSION)
+    if not isinstance(version, int) or not current - 1 <= version <= current:
         raise EventDecodeError(f"unsupported schema_version {version!r}")
-    while version < CURRENT_VERSION:
+    while version < current:
         upcast = UPCASTERS.get((str(loaded.get("event_type")), version))
         if upcast is not None:
             loaded = upcast(loaded)

@@ -87,7 +87,10 @@ CHANNELS: tuple[Channel, ...] = (
         (events.ContactDetailsChanged, events.CodeDeliveryRequested, events.NoticeRequested),
         retention="7 days",
     ),
-    Channel("notifier_events", (events.NotificationDelivered, events.NotificationFailed)),
+    Channel(
+        "notifier_events",
+        (events.NotificationKeyIssued, events.NotificationDelivered, events.NotificationFailed),
+    ),
 )
 
 

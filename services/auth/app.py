@@ -18,12 +18,13 @@ from services.auth.store import SCHEMA
 from services.auth.vault import IdentifierVault
 from shared.clock import Clock, SystemClock
 from shared.codes import CodeGenerator, random_code
-from shared.crypto import FieldCipher
+from shared.crypto import FieldCipher, derive_key
 from shared.db import Database
 from shared.faust_app import create_faust_app
 from shared.http import bearer_dependency, map_errors
 from shared.messaging import Wiring, register_agents
 from shared.periodic import Periodic
+from shared.recipient_keys import SEALING_SCHEMA, Sealer, expire_held
 from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
@@ -57,7 +58,7 @@ def bootstrap(
     )
     db = Database(
         settings.database_path("auth"),
-        SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA,
+        SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA + SEALING_SCHEMA,
         migrations(vault),
     )
     revocations = Revocations(db, clock, platform.token_max_lifetime_seconds)
@@ -67,7 +68,13 @@ def bootstrap(
         topics=platform.topics,
         passwords=passwords or Passwords(),
         tokens=TokenIssuer(signing_key, clock, settings.token_lifetime_seconds),
-        notification_cipher=FieldCipher(platform.notification_key_bytes()),
+        sealer=Sealer(
+            holding=FieldCipher(
+                derive_key(settings.identifier_encryption_key_bytes(), "held notification fields")
+            ),
+            clock=clock,
+            hold_seconds=platform.sealing_hold_seconds,
+        ),
         identifier_key=settings.identifier_hmac_key_bytes(),
         phone_region=settings.default_phone_region,
         revocations=revocations,
@@ -83,8 +90,9 @@ def bootstrap(
     wiring = Wiring(db, clock, platform.topics, platform.consumer_max_attempts)
     register_agents(faust_app, agents.MESSAGING, deps, wiring)
     pruning = Periodic("auth-revocation-prune", 3600, revocations.prune)
+    held = Periodic("auth-held-expiry", 5.0, lambda: expire_held(db, deps.sealer))
     created = agents.MESSAGING.topics_to_create(platform.topics)
-    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning], topics=created)
+    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning, held], topics=created)
     public_key = public_key_for(signing_key)
     claims = bearer_dependency(TokenVerifier(public_key, clock), revocations.is_revoked)
     api = build_api("auth", runtime, routes.router)

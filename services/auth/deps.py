@@ -14,9 +14,9 @@ from services.auth.policies import CodePolicy, ThrottlePolicy
 from services.auth.vault import IdentifierVault
 from shared.clock import Clock
 from shared.codes import CodeGenerator, CodeHasher, random_code
-from shared.crypto import FieldCipher
 from shared.db import Database
 from shared.ids import IdFactory, random_id
+from shared.recipient_keys import Sealer
 from shared.revocation import Revocations
 from shared.tokens import TokenIssuer
 from shared.topics import Topics
@@ -33,7 +33,8 @@ class Deps:
     topics: Topics
     passwords: Passwords
     tokens: TokenIssuer
-    notification_cipher: FieldCipher
+    # Seals addresses and codes to the account's notification key (shared.recipient_keys).
+    sealer: Sealer
     identifier_key: bytes
     phone_region: str
     revocations: Revocations

@@ -29,7 +29,7 @@ from services.auth.policies import (
 from shared.crypto import keyed_hash
 from shared.db import Transaction
 from shared.events import Channel, CodeDeliveryRequested, CodePurpose, new_event
-from shared.outbox import enqueue
+from shared.recipient_keys import enqueue_sealed
 
 if TYPE_CHECKING:
     from services.auth.deps import Deps
@@ -129,10 +129,13 @@ async def send_code(
     issued: tuple[str, str],
     purpose: CodePurpose,
     channel: Channel,
-    destination_enc: str | None,
+    destination: str | None,
     correlation_id: str,
 ) -> None:
-    """Ask the notifier to deliver the code; it travels encrypted to the notification key."""
+    """Ask the notifier to deliver the code (to ``destination``, a new address, if given).
+
+    Code and address travel sealed to the account's notification key.
+    """
     notification_id, code = issued
     event = new_event(
         CodeDeliveryRequested,
@@ -142,11 +145,11 @@ async def send_code(
         notification_id=notification_id,
         purpose=purpose,
         channel=channel,
-        code_enc=deps.notification_cipher.encrypt(code, context=account_id),
+        code_enc="",
         valid_minutes=deps.codes.valid_minutes,
-        destination_enc=destination_enc,
     )
-    await enqueue(tx, deps.topics.notifications, event, deps.clock)
+    fields = {"code_enc": code, "destination_enc": destination}
+    await enqueue_sealed(tx, deps.sealer, deps.topics.notifications, event, fields)
 
 
 async def redeem_code(

@@ -34,6 +34,7 @@ from shared.events import (
 )
 from shared.outbox import enqueue
 from shared.participant import acknowledge_purge
+from shared.recipient_keys import enqueue_sealed, forget_recipient
 from shared.tokens import AccessClaims
 
 __all__ = [
@@ -126,24 +127,17 @@ async def _announce(deps: Deps, tx: Transaction, account: Account, correlation_i
 async def announce_contact(
     deps: Deps, tx: Transaction, account: Account, time_zone: str | None, correlation_id: str
 ) -> None:
-    """Tell the notifier the account's addresses (encrypted), language and time zone."""
-
-    def sealed(value: str | None) -> str | None:
-        if value is None:
-            return None
-        return deps.notification_cipher.encrypt(value, context=account.account_id)
-
+    """Tell the notifier the account's addresses (sealed to its key), language and time zone."""
     contact = new_event(
         ContactDetailsChanged,
         account_id=account.account_id,
         correlation_id=correlation_id,
         occurred_at=deps.clock.now(),
         language=account.language,
-        email_enc=sealed(account.email),
-        phone_enc=sealed(account.phone),
         time_zone=time_zone,
     )
-    await enqueue(tx, deps.topics.notifications, contact, deps.clock)
+    fields = {"email_enc": account.email, "phone_enc": account.phone}
+    await enqueue_sealed(tx, deps.sealer, deps.topics.notifications, contact, fields)
 
 
 async def sign_in(
@@ -238,6 +232,7 @@ async def purge_account(deps: Deps, tx: Transaction, event: AccountPurged) -> No
         )
     else:
         log.info("AccountPurged for an account auth does not hold", extra=_ids(event))
+    await forget_recipient(tx, event.account_id)
     await acknowledge_purge(tx, event, PARTICIPANT, deps.topics, deps.clock)
     # After the rows: if this transaction rolls back, the retry finds no file and still erases.
     deps.pictures.delete(picture)

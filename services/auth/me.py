@@ -120,9 +120,8 @@ async def request_contact_change(
     """Send a code to the new address; nothing changes until it is confirmed."""
     account = await account_of(deps, claims)
     canonical = _canonical(deps, kind, value)
-    # At rest under auth's own key; on the wire to the notifier under the notification key.
+    # At rest under auth's own key; on the wire sealed to the account's notification key.
     pending = deps.vault.seal_pending(canonical, account.account_id)
-    sealed = deps.notification_cipher.encrypt(canonical, context=account.account_id)
     async with deps.db.transaction() as tx:
         await ensure_available(deps, tx, (Identifier(kind, canonical),))
         issued = await guards.issue_code(
@@ -135,7 +134,7 @@ async def request_contact_change(
             issued=issued,
             purpose="contact_change",
             channel="email" if kind == "email" else "sms",
-            destination_enc=sealed,
+            destination=canonical,
             correlation_id=correlation_id,
         )
 

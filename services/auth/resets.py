@@ -46,7 +46,7 @@ async def request_reset(deps: Deps, *, login: str, channel: Channel, correlation
             issued=issued,
             purpose="password_reset",
             channel=channel,
-            destination_enc=None,
+            destination=None,
             correlation_id=correlation_id,
         )
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.deletion import export_handlers, handlers, hold_handlers, purge
+from shared.db import Transaction
 from shared.events import (
     AccountPurged,
     CodeDeliveryRequested,
@@ -17,18 +20,28 @@ from shared.events import (
     HoldsReported,
     NoticeRequested,
     NotificationFailed,
+    NotificationKeyIssued,
     PurgeCompleted,
     SessionsRevoked,
     SurveySubmitted,
 )
 from shared.messaging import Messaging, On
+from shared.recipient_keys import record_recipient_key
 from shared.revocation import record_revocation
 
 __all__ = ["MESSAGING"]
 
+
+async def record_key(deps: Any, tx: Transaction, event: NotificationKeyIssued) -> None:
+    """Keep the key and release the events that waited for it."""
+    await record_recipient_key(tx, deps.sealer, event)
+
+
 MESSAGING: Messaging[handlers.Deps] = Messaging(
     service="deletion",
     handles=(
+        # The public half of each account's notification key, to seal fields to.
+        On(NotificationKeyIssued, record_key),
         On(SurveySubmitted, handlers.submit_survey),
         On(PurgeCompleted, purge.record_purge_completion),
         On(HoldsReported, hold_handlers.record_holds),

@@ -20,11 +20,12 @@ from services.deletion.metrics import deletion_collector
 from services.deletion.receipts import ReceiptSigner, load_or_create_key
 from shared.clock import Clock, SystemClock
 from shared.codes import CodeGenerator, CodeHasher, random_code
-from shared.crypto import FieldCipher
+from shared.crypto import FieldCipher, derive_key
 from shared.faust_app import FaustPublisher, create_faust_app
 from shared.http import bearer_dependency
 from shared.messaging import Wiring, register_agents
 from shared.periodic import DeadlineTimer, Periodic
+from shared.recipient_keys import Sealer, expire_held
 from shared.revocation import Revocations
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
@@ -71,7 +72,11 @@ def bootstrap(
         topics=platform.topics,
         policy=_policy(settings),
         hasher=CodeHasher(settings.hmac_key_bytes(), handlers.CODE_PURPOSE),
-        cipher=FieldCipher(platform.notification_key_bytes()),
+        sealer=Sealer(
+            holding=FieldCipher(derive_key(settings.hmac_key_bytes(), "held notification fields")),
+            clock=clock,
+            hold_seconds=platform.sealing_hold_seconds,
+        ),
         account_key=settings.hmac_key_bytes(),
         new_code=new_code or random_code,
         revocations=revocations,
@@ -97,6 +102,7 @@ def bootstrap(
             Periodic("deletion-fanout", settings.scan_interval_seconds, fanout_timer),
             Periodic("deletion-revocation-prune", 3600, revocations.prune),
             Periodic("deletion-audit-prune", 3600, prune_audit),
+            Periodic("deletion-held-expiry", 5.0, lambda: expire_held(db, deps.sealer)),
         ],
         # The relay publishes only in the leading process (see services.deletion.lease).
         relay=LeasedRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds, lease),

@@ -10,12 +10,19 @@ from services.deletion.lease import LEASE_SCHEMA
 from services.deletion.purge_store import PURGE_SCHEMA
 from services.deletion.store import REQUESTS_MIGRATIONS, REQUESTS_SCHEMA
 from shared.db import Database, Migration
+from shared.recipient_keys import SEALING_SCHEMA
 from shared.revocation import REVOCATION_SCHEMA
 
 __all__ = ["MIGRATIONS", "SCHEMA", "DeletionDatabase"]
 
 SCHEMA = (
-    REQUESTS_SCHEMA + PURGE_SCHEMA + LEASE_SCHEMA + REVOCATION_SCHEMA + HOLDS_SCHEMA + EXPORT_SCHEMA
+    REQUESTS_SCHEMA
+    + PURGE_SCHEMA
+    + LEASE_SCHEMA
+    + REVOCATION_SCHEMA
+    + HOLDS_SCHEMA
+    + EXPORT_SCHEMA
+    + SEALING_SCHEMA
 )
 # Versions are one sequence for the whole file, whichever table a step touches.
 MIGRATIONS: tuple[Migration, ...] = REQUESTS_MIGRATIONS

@@ -216,7 +216,7 @@ async def get_request(deps: Deps, *, account_id: str, request_id: str) -> Deleti
 
 
 def _send_code(work: RequestWork, channel: Channel | None = None) -> None:
-    """Issue a fresh code to the request and queue its delivery (the code only encrypted)."""
+    """Issue a fresh code to the request and queue its delivery (the code only sealed)."""
     deps, code, notification_id = work.deps, work.deps.new_code(), work.deps.new_id()
     request = work.request.issue_code(
         deps.hasher.hash(work.request.request_id, code), deps.clock.now(), notification_id, channel
@@ -225,8 +225,9 @@ def _send_code(work: RequestWork, channel: Channel | None = None) -> None:
     work.notify(
         CodeDeliveryRequested,
         notification_id=notification_id,
+        sealed={"code_enc": code},
         purpose="deletion",
         channel=request.channel,
-        code_enc=deps.cipher.encrypt(code, context=request.account_id),
+        code_enc="",
         valid_minutes=math.ceil(deps.policy.code.ttl_seconds / 60),
     )

@@ -34,6 +34,7 @@ from shared.events import (
     NoticeRequested,
     PurgeCompleted,
 )
+from shared.recipient_keys import forget_recipient
 
 __all__ = [
     "ParticipantNotFound",
@@ -218,6 +219,7 @@ async def record_purge_completion(deps: Deps, tx: Transaction, event: PurgeCompl
         hashed = account_hash(deps, request.account_id)
         await _sign_receipt(deps, tx, request, hashed)
         await store.forget_account(tx, request.request_id, hashed)
+        await forget_recipient(tx, request.account_id)
         log.info("deletion completed", extra={"request_id": request.request_id})
 
 

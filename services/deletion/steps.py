@@ -18,11 +18,12 @@ from services.deletion.receipts import ReceiptSigner
 from shared.clock import Clock
 from shared.codes import CodeGenerator, CodeHasher
 from shared.consumer import RejectEvent
-from shared.crypto import FieldCipher, keyed_hash
+from shared.crypto import keyed_hash
 from shared.db import Database, Transaction
 from shared.events import Event, new_event
 from shared.ids import IdFactory, random_id
 from shared.outbox import enqueue
+from shared.recipient_keys import Sealer
 from shared.revocation import Revocations
 from shared.topics import Topics
 
@@ -76,7 +77,8 @@ class Deps:
     topics: Topics
     policy: Policy
     hasher: CodeHasher
-    cipher: FieldCipher
+    # Seals codes to the account's notification key (shared.recipient_keys).
+    sealer: Sealer
     account_key: bytes
     new_code: CodeGenerator
     revocations: Revocations

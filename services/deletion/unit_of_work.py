@@ -8,7 +8,7 @@ likes (answer the survey, then issue a code), and queues the events it causes. W
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,6 +18,7 @@ from services.deletion.steps import Deps, account_keys, audit, event_about, load
 from shared.db import Transaction
 from shared.events import Event
 from shared.outbox import enqueue
+from shared.recipient_keys import enqueue_sealed
 
 __all__ = ["RequestNotFound", "RequestWork", "request_work"]
 
@@ -34,7 +35,8 @@ class RequestWork:
         self.tx = tx
         self._loaded: DeletionRequest | None = None  # None: a request opened by this unit
         self._current: DeletionRequest | None = None
-        self._events: list[tuple[str, Event]] = []
+        # (topic, event, fields to seal to the account's notification key, if any)
+        self._events: list[tuple[str, Event, Mapping[str, str | None] | None]] = []
 
     @property
     def request(self) -> DeletionRequest:
@@ -71,21 +73,34 @@ class RequestWork:
         """Queue a fact about the request on deletion_events."""
         request = self.request
         event = event_about(self.deps, request, kind, request_id=request.request_id, **payload)
-        self._events.append((self.deps.topics.deletion_events, event))
+        self._events.append((self.deps.topics.deletion_events, event, None))
 
-    def notify(self, kind: type[Any], *, notification_id: str | None = None, **payload: Any) -> str:
-        """Queue a command for the notifier under its own id (fresh unless given); return it."""
+    def notify(
+        self,
+        kind: type[Any],
+        *,
+        notification_id: str | None = None,
+        sealed: Mapping[str, str | None] | None = None,
+        **payload: Any,
+    ) -> str:
+        """Queue a command for the notifier under its own id (fresh unless given); return it.
+
+        ``sealed`` fields (placeholders in ``payload``) are sealed to the account's key.
+        """
         notification_id = notification_id or self.deps.new_id()
         event = event_about(
             self.deps, self.request, kind, notification_id=notification_id, **payload
         )
-        self._events.append((self.deps.topics.notifications, event))
+        self._events.append((self.deps.topics.notifications, event, sealed))
         return notification_id
 
     async def send_queued(self) -> None:
         """Put the events queued so far in the outbox now, ahead of a step that adds its own."""
-        for topic, event in self._events:
-            await enqueue(self.tx, topic, event, self.deps.clock)
+        for topic, event, sealed in self._events:
+            if sealed is None:
+                await enqueue(self.tx, topic, event, self.deps.clock)
+            else:
+                await enqueue_sealed(self.tx, self.deps.sealer, topic, event, sealed)
         self._events.clear()
 
     async def commit(self) -> None:

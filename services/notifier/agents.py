@@ -6,6 +6,7 @@ from services.notifier import handlers
 from services.notifier.export import export_answers
 from shared.events import (
     AccountPurged,
+    AccountRegistered,
     CodeDeliveryRequested,
     ContactDetailsChanged,
     ExportPartDelivered,
@@ -13,6 +14,7 @@ from shared.events import (
     NoticeRequested,
     NotificationDelivered,
     NotificationFailed,
+    NotificationKeyIssued,
     PurgeCompleted,
 )
 from shared.messaging import Messaging, On, participant_answering
@@ -22,6 +24,8 @@ __all__ = ["MESSAGING"]
 MESSAGING: Messaging[handlers.Deps] = Messaging(
     service="notifier",
     handles=(
+        # A new account gets its notification key before its addresses arrive.
+        On(AccountRegistered, handlers.issue_key),
         On(ContactDetailsChanged, handlers.record_contact),
         On(CodeDeliveryRequested, handlers.request_code),
         On(NoticeRequested, handlers.request_notice),
@@ -29,6 +33,7 @@ MESSAGING: Messaging[handlers.Deps] = Messaging(
         *participant_answering(export_answers),
     ),
     publishes=(
+        NotificationKeyIssued,
         NotificationDelivered,
         NotificationFailed,
         PurgeCompleted,

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from services.notifier import agents, delivery, handlers
 from services.notifier.config import Settings
 from services.notifier.domain import RetryPolicy, ThrottlePolicy
+from services.notifier.keys import KEYS_SCHEMA, Keyring
 from services.notifier.mailer import Mailer, SmtpMailer, SmtpOptions
 from services.notifier.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
 from services.notifier.store import MIGRATIONS, SCHEMA
@@ -26,7 +27,7 @@ from shared.periodic import Periodic
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
 
-__all__ = ["Service", "bootstrap", "sms_gateway", "smtp_mailer", "throttle_key"]
+__all__ = ["Service", "bootstrap", "keyring", "sms_gateway", "smtp_mailer", "throttle_key"]
 
 
 @dataclass
@@ -67,10 +68,19 @@ def sms_gateway(settings: Settings) -> SmsGateway:
 
 
 def throttle_key(settings: Settings) -> bytes:
-    """NOTIFIER_THROTTLE_KEY if set, else a key derived from the notification key."""
+    """NOTIFIER_THROTTLE_KEY if set, else a key derived from the wrapping key."""
     if settings.throttle_key is not None:
         return key_bytes(settings.throttle_key)
-    return derive_throttle_key(settings.platform.notification_key_bytes())
+    return derive_throttle_key(key_bytes(settings.key_wrapping_key))
+
+
+def keyring(settings: Settings) -> Keyring:
+    """The notifier's keys: the wrapping key, and the legacy key while it is configured."""
+    legacy = settings.legacy_notification_key
+    return Keyring(
+        key_bytes(settings.key_wrapping_key),
+        FieldCipher(key_bytes(legacy)) if legacy is not None else None,
+    )
 
 
 def bootstrap(
@@ -82,12 +92,12 @@ def bootstrap(
     """Assemble the notifier; real SMTP and the file-sink SMS gateway unless others are given."""
     clock = clock or SystemClock()
     platform = settings.platform
-    db = Database(settings.database_path("notifier"), SCHEMA, MIGRATIONS)
+    db = Database(settings.database_path("notifier"), SCHEMA + KEYS_SCHEMA, MIGRATIONS)
     deps = handlers.Deps(
         db=db,
         clock=clock,
         topics=platform.topics,
-        cipher=FieldCipher(platform.notification_key_bytes()),
+        keyring=keyring(settings),
         mailer=mailer or smtp_mailer(settings, clock),
         sms=sms or sms_gateway(settings),
         shop_name=settings.shop_name,
@@ -115,7 +125,11 @@ def bootstrap(
         platform,
         db,
         faust_app,
-        periodic=[Periodic("notifier-delivery", 1.0, worker.run)],
+        periodic=[
+            Periodic("notifier-delivery", 1.0, worker.run),
+            # Accounts from before per-account keys get theirs; a no-op query once all have.
+            Periodic("notifier-key-backfill", 60.0, lambda: handlers.issue_missing_keys(deps)),
+        ],
         topics=agents.MESSAGING.topics_to_create(platform.topics),
     )
 

@@ -57,10 +57,16 @@ class Settings(ServiceSettings):
     """Beyond the limit: truncate (ends with an ellipsis; never cuts the code) or refuse
     (NotificationFailed).
     """
-    # 32 bytes, URL-safe base64; unset means derived from ADIEU_NOTIFICATION_KEY with HKDF.
+    key_wrapping_key: Key32
+    """32-byte key (URL-safe base64) wrapping each account's private notification key at
+    rest; only the notifier has it (docs/crypto-shredding.md)."""
+    legacy_notification_key: Key32 | None = None
+    """The old ADIEU_NOTIFICATION_KEY, only to open version 1 commands written before
+    per-account keys; unset it once none are left."""
+    # 32 bytes, URL-safe base64; unset means derived from the wrapping key with HKDF.
     throttle_key: Key32 | None = None
     """32-byte key for the throttle's keyed hash of addresses; unset: HKDF-SHA256 of
-    ADIEU_NOTIFICATION_KEY.
+    NOTIFIER_KEY_WRAPPING_KEY.
     """
     throttle_max_codes: int = Field(default=5, ge=1)
     """At most this many codes to one address within the window."""

@@ -34,6 +34,7 @@ from services.notifier.domain import (
     route,
 )
 from services.notifier.handlers import Deps, publish_failure
+from services.notifier.keys import Opener
 from services.notifier.sms_length import TextTooLong, fit
 from services.notifier.templates import MissingValue, Rendered, render
 from shared.crypto import DecryptionError
@@ -140,37 +141,40 @@ async def _attempt(deps: Deps, delivery: Delivery) -> Channel:
         raise PermanentFailure("the code expired before it could be sent")
     contact = await store.load_contact(deps.db, delivery.account_id)
     way = route(delivery, contact)
-    address = _open(deps, way.address_enc, delivery.account_id, "address")
-    message = _render(deps, delivery, contact, way.channel)
+    opener = await deps.keyring.opener(deps.db, delivery.account_id)
+    address = _open(opener, way.address_enc, "address")
+    message = _render(deps, opener, delivery, contact, way.channel)
     key = message_key(delivery.notification_id)
     if way.channel == "email":
         await deps.mailer.send_email(address, message, key)
     else:
-        await deps.sms.send_sms(address, _fit_sms(deps, message.sms, delivery), key)
+        await deps.sms.send_sms(address, _fit_sms(deps, opener, message.sms, delivery), key)
     return way.channel
 
 
-def _fit_sms(deps: Deps, text: str, delivery: Delivery) -> str:
+def _fit_sms(deps: Deps, opener: Opener, text: str, delivery: Delivery) -> str:
     code = None
     if delivery.code_enc is not None:
-        code = _open(deps, delivery.code_enc, delivery.account_id, "code")
+        code = _open(opener, delivery.code_enc, "code")
     try:
         return fit(text, deps.sms_max_segments, deps.sms_overflow, keep=code)
     except TextTooLong as exc:
         raise PermanentFailure(str(exc)) from None
 
 
-def _open(deps: Deps, ciphertext: str, account_id: str, what: str) -> str:
+def _open(opener: Opener, ciphertext: str, what: str) -> str:
     try:
-        return deps.cipher.decrypt(ciphertext, context=account_id)
+        return opener.open(ciphertext)
     except DecryptionError:
         raise PermanentFailure(f"the {what} could not be decrypted") from None
 
 
-def _render(deps: Deps, delivery: Delivery, contact: Contact | None, channel: Channel) -> Rendered:
+def _render(
+    deps: Deps, opener: Opener, delivery: Delivery, contact: Contact | None, channel: Channel
+) -> Rendered:
     code = None
     if delivery.code_enc is not None:
-        code = _open(deps, delivery.code_enc, delivery.account_id, "code")
+        code = _open(opener, delivery.code_enc, "code")
     try:
         return render(
             delivery.template,

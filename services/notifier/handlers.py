@@ -10,9 +10,9 @@ import json
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from services.notifier import store
+from services.notifier import keys, store
 from services.notifier.domain import (
     Contact,
     Delivery,
@@ -27,15 +27,17 @@ from services.notifier.domain import (
     retention_for_confirmation,
     route,
 )
+from services.notifier.keys import Keyring, Opener
 from services.notifier.mailer import Mailer
 from services.notifier.sms import SmsGateway
 from services.notifier.sms_length import Overflow
 from services.notifier.throttle import recipient_key
 from shared.clock import Clock
-from shared.crypto import DecryptionError, FieldCipher
+from shared.crypto import DecryptionError
 from shared.db import Database, Transaction
 from shared.events import (
     AccountPurged,
+    AccountRegistered,
     CodeDeliveryRequested,
     ContactDetailsChanged,
     NoticeRequested,
@@ -49,6 +51,8 @@ from shared.topics import Topics
 __all__ = [
     "PARTICIPANT",
     "Deps",
+    "issue_key",
+    "issue_missing_keys",
     "publish_failure",
     "purge_account",
     "record_contact",
@@ -68,7 +72,7 @@ class Deps:
     db: Database
     clock: Clock
     topics: Topics
-    cipher: FieldCipher
+    keyring: Keyring
     mailer: Mailer
     sms: SmsGateway
     shop_name: str
@@ -81,9 +85,23 @@ class Deps:
     jitter: Callable[[], float] = field(default=random.SystemRandom().random)
     batch_size: int = 20
 
-    def reveal(self, ciphertext: str, account_id: str) -> str:
-        """Decrypt an address or code, in memory only; raises DecryptionError."""
-        return self.cipher.decrypt(ciphertext, context=account_id)
+
+async def issue_key(deps: Deps, tx: Transaction, event: AccountRegistered) -> None:
+    """A new account: issue its notification key, so its addresses can be sealed to it."""
+    await keys.ensure_key(
+        tx, deps.keyring, deps.topics, deps.clock, event.account_id, event.correlation_id
+    )
+
+
+async def issue_missing_keys(deps: Deps, batch: int = 100) -> int:
+    """Issue keys for accounts known from before the upgrade; return how many were issued."""
+    issued = 0
+    for account_id in await keys.accounts_without_key(deps.db, batch):
+        async with deps.db.transaction() as tx:
+            correlation_id = f"key-backfill-{account_id}"
+            keyring, topics, clock = deps.keyring, deps.topics, deps.clock
+            issued += await keys.ensure_key(tx, keyring, topics, clock, account_id, correlation_id)
+    return issued
 
 
 async def record_contact(deps: Deps, tx: Transaction, event: ContactDetailsChanged) -> None:
@@ -103,25 +121,26 @@ async def record_contact(deps: Deps, tx: Transaction, event: ContactDetailsChang
     )
     known = await store.load_contact(tx, account_id)
     if known is not None and not known.retained_for_confirmation:
+        opener = await deps.keyring.opener(tx, account_id)
         replaced = PreviousAddresses(
-            email_enc=_replaced(deps, account_id, known.email_enc, contact.email_enc),
-            phone_enc=_replaced(deps, account_id, known.phone_enc, contact.phone_enc),
+            email_enc=_replaced(opener, known.email_enc, contact.email_enc),
+            phone_enc=_replaced(opener, known.phone_enc, contact.phone_enc),
         )
         if replaced != PreviousAddresses():
             await store.remember_previous(tx, account_id, replaced)
     await store.upsert_contact(tx, contact, deps.clock.now())
 
 
-def _replaced(deps: Deps, account_id: str, old: str | None, new: str | None) -> str | None:
+def _replaced(opener: Opener, old: str | None, new: str | None) -> str | None:
     """``old`` when ``new`` is another address (ciphertexts differ even for the same one)."""
     if old is None or old == new:
         return None
     try:
-        before = deps.reveal(old, account_id).strip().lower()
+        before = opener.open(old).strip().lower()
     except DecryptionError:
         return None  # an address we cannot open is no use to notify
     try:
-        after = deps.reveal(new, account_id).strip().lower() if new is not None else None
+        after = opener.open(new).strip().lower() if new is not None else None
     except DecryptionError:
         after = None
     return None if before == after else old
@@ -162,7 +181,8 @@ async def _throttle(
     contact: Contact | None,
 ) -> None:
     """Count the code against its recipient; beyond the limit, fail it as "throttled"."""
-    key = _recipient(deps, delivery, contact)
+    opener = await deps.keyring.opener(tx, delivery.account_id)
+    key = _recipient(deps, opener, delivery, contact)
     if key is None:
         return  # no usable address: the send fails on its own, with that reason
     now = deps.clock.now()
@@ -174,10 +194,12 @@ async def _throttle(
     await _refuse(deps, tx, event, delivery.notification_id, "throttled")
 
 
-def _recipient(deps: Deps, delivery: Delivery, contact: Contact | None) -> str | None:
+def _recipient(
+    deps: Deps, opener: Opener, delivery: Delivery, contact: Contact | None
+) -> str | None:
     try:
         way = route(delivery, contact)
-        address = deps.reveal(way.address_enc, delivery.account_id)
+        address = opener.open(way.address_enc)
     except (PermanentFailure, DecryptionError):
         return None
     return recipient_key(deps.throttle_key, way.channel, address)
@@ -239,11 +261,35 @@ def _allowed_after_purge(template: Template) -> bool:
 
 
 async def purge_account(deps: Deps, tx: Transaction, event: AccountPurged) -> None:
-    """Erase all but the final confirmation's address and language; confirm the purge."""
+    """Erase all but the final confirmation's address and language, shred; confirm the purge.
+
+    The kept address is re-encrypted under the notifier's local key first; then the account's
+    private key is destroyed, and every field sealed to it, wherever it is kept, is unreadable.
+    """
     contact = await store.load_contact(tx, event.account_id)
-    retained = retention_for_confirmation(contact) if contact is not None else None
+    retained = None
+    if contact is not None:
+        retained = await _rekeyed(deps, tx, retention_for_confirmation(contact))
     await store.purge_account(tx, event.account_id, retained)
+    await keys.destroy_key(tx, event.account_id)
     await acknowledge_purge(tx, event, PARTICIPANT, deps.topics, deps.clock)
+
+
+async def _rekeyed(deps: Deps, tx: Transaction, retained: Contact) -> Contact:
+    """``retained`` with its address under the local key (None if it cannot be opened)."""
+    opener = await deps.keyring.opener(tx, retained.account_id)
+
+    def local(token: str | None) -> str | None:
+        if token is None:
+            return None
+        try:
+            return deps.keyring.retain(opener.open(token), retained.account_id)
+        except DecryptionError:
+            return None
+
+    return replace(
+        retained, email_enc=local(retained.email_enc), phone_enc=local(retained.phone_enc)
+    )
 
 
 async def _refuse(

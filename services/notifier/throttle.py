@@ -2,7 +2,7 @@
 
 The throttle counts codes per recipient address, so it must tell addresses apart; it keeps only
 an HMAC of the canonical address under a key of the notifier's own. That key is
-``NOTIFIER_THROTTLE_KEY`` when set, else derived from the platform's notification key with HKDF,
+``NOTIFIER_THROTTLE_KEY`` when set, else derived from the notifier's wrapping key with HKDF,
 so that the stored value cannot be matched against another service's keyed hashes.
 """
 
@@ -14,9 +14,9 @@ from shared.events import Channel
 __all__ = ["derive_throttle_key", "recipient_key"]
 
 
-def derive_throttle_key(notification_key: bytes) -> bytes:
-    """A 32-byte throttle key derived from the notification key (HKDF-SHA256)."""
-    return derive_key(notification_key, "notifier recipient throttle v1")
+def derive_throttle_key(wrapping_key: bytes) -> bytes:
+    """A 32-byte throttle key derived from the notifier's wrapping key (HKDF-SHA256)."""
+    return derive_key(wrapping_key, "notifier recipient throttle v1")
 
 
 def recipient_key(key: bytes, channel: Channel, address: str) -> str:

@@ -1,12 +1,15 @@
 """The whole platform, started as ``make run`` starts it, driven over HTTP as a person would.
 
 One stack (``python -m devstack`` in a subprocess, every port a free one, state in a tmp dir)
-serves both journeys; codes are read where a person would find them: the e-mail in the SMTP
-catcher's ``.eml`` files, the SMS in the file-sink gateway's directory.
+serves every journey; codes are read where a person would find them: the e-mail in the SMTP
+catcher's ``.eml`` files, the SMS in the file-sink gateway's directory. The last test reads the
+broker's retained notification commands after a purge, as anyone holding a copy could.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.crypto import DecryptionError, FieldCipher, decode_key
+from shared.shredding import SEALED_PREFIX, KeyWrapper, open_field
+from tests.support.kafka import read_events
 from tests.support.polling import eventually
 from tests.support.stack import Stack, emails_to, only_code, running_stack, sms_to, text_of
 
@@ -217,3 +223,115 @@ async def test_deletion_with_the_code_by_sms(stack: Stack) -> None:
         password="staple paper clip 42",
     )
     await _journey(stack, person, "sms")
+
+
+# --- crypto-shredding: the broker's retained records after a purge ---------------------------
+
+
+def _every_key(stack: Stack) -> list[bytes]:
+    """Every 32-byte secret the platform has, the notifier's wrapping key included."""
+    found = []
+    for value in stack.secrets().values():
+        try:
+            found.append(decode_key(value, size=32))
+        except ValueError:
+            continue
+    return found
+
+
+def _opens_with_any(token: str, account_id: str, keys: list[bytes]) -> bool:
+    """Whether any key opens ``token``: as the old single platform key, or as a private key."""
+    return any(_opens(key, token, account_id) for key in keys)
+
+
+def _opens(key: bytes, token: str, account_id: str) -> bool:
+    raw = token.removeprefix(SEALED_PREFIX)
+    for ciphertext in (raw, token):
+        try:
+            FieldCipher(key).decrypt(ciphertext, context=account_id)
+        except DecryptionError:
+            continue
+        return True
+    try:
+        open_field(key, token, account_id)
+    except (DecryptionError, ValueError):
+        return False
+    return True
+
+
+def _sealed_fields(events: list[Any], account_id: str) -> list[str]:
+    fields = []
+    for event in events:
+        if event.account_id == account_id and event.event_type in _SEALED_EVENTS:
+            payload = event.payload.model_dump()
+            fields += [v for k, v in payload.items() if k.endswith("_enc") and v]
+    return fields
+
+
+_SEALED_EVENTS = ("ContactDetailsChanged", "CodeDeliveryRequested")
+
+
+def _private_key(stack: Stack, account_id: str) -> bytes | None:
+    """The notifier's key for the account, from its own database, unwrapped."""
+    database = stack.var_dir / "notifier" / "notifier.sqlite3"
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        row = conn.execute(
+            "SELECT private_wrapped FROM account_keys WHERE account_id = ?", (account_id,)
+        ).fetchone()
+    if row is None:
+        return None
+    wrapping = decode_key(stack.secrets()["NOTIFIER_KEY_WRAPPING_KEY"], size=32)
+    return KeyWrapper(wrapping).unwrap(row[0], account_id)
+
+
+async def test_after_a_purge_no_key_opens_the_persons_fields_on_the_broker(stack: Stack) -> None:
+    purged = Person(
+        email="siri.berg@example.net",
+        phone_typed="+47 456 78 901",
+        phone_e164="+4745678901",
+        phone_retyped="0047 45678901",
+        password="a long secret phrase",
+    )
+    await _journey(stack, purged, "email")
+    survivor = "per.lund@example.net"
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        body = {"email": survivor, "password": "another secret phrase", "language": "nb"}
+        registered = await http.post(f"{stack.auth}/v1/accounts", json=body)
+        assert registered.status_code == 201, registered.text
+        survivor_id = registered.json()["account_id"]
+        reset = {"login": survivor, "channel": "email"}
+        await http.post(f"{stack.auth}/v1/password-resets", json=reset)
+    code = await eventually(
+        lambda: _reset_code(stack, survivor), timeout=30, what="the survivor's reset code"
+    )
+    bootstrap = stack.env["ADIEU_KAFKA_BOOTSTRAP"]
+    topic = f"{stack.env['ADIEU_TOPIC_PREFIX']}notifications"
+
+    async def both_on_the_topic() -> list[Any] | None:
+        events = await read_events(bootstrap, topic)  # a plain consumer, from the beginning
+        have = {e.account_id for e in events if e.event_type in _SEALED_EVENTS}
+        return events if survivor_id in have else None
+
+    events = await eventually(both_on_the_topic, what="the survivor's commands on the topic")
+    purged_ids = {e.account_id for e in events if e.event_type == "CodeDeliveryRequested"}
+    purged_ids.discard(survivor_id)
+    keys = _every_key(stack)
+    assert len(keys) >= 5  # the wrapping key, auth's, deletion's, the web's … all tried
+    for account_id in purged_ids:
+        fields = _sealed_fields(events, account_id)
+        assert fields
+        assert all(field.startswith(SEALED_PREFIX) for field in fields)
+        assert _private_key(stack, account_id) is None  # destroyed at the purge
+        assert not any(_opens_with_any(field, account_id, keys) for field in fields)
+    # The other account's fields: no platform key opens them either, but its own key does.
+    mine = _sealed_fields(events, survivor_id)
+    assert not any(_opens_with_any(field, survivor_id, keys) for field in mine)
+    private = _private_key(stack, survivor_id)
+    assert private is not None
+    opened = {open_field(private, field, survivor_id) for field in mine}
+    assert {survivor, code} <= opened
+
+
+async def _reset_code(stack: Stack, address: str) -> str | None:
+    mails = emails_to(stack.var_dir, address)
+    return only_code(text_of(mails[-1])) if mails else None

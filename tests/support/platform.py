@@ -18,7 +18,8 @@ class Keys:
 
     signing_key: str
     public_key: str
-    notification_key: str
+    # The notifier's alone (NOTIFIER_KEY_WRAPPING_KEY): no platform-wide key opens anything.
+    notifier_wrapping_key: str
 
 
 def new_keys() -> Keys:
@@ -34,7 +35,6 @@ def platform_settings(kafka_bootstrap: str, keys: Keys) -> PlatformSettings:
         topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
         topic_partitions=2,
         token_public_key=keys.public_key,
-        notification_key=keys.notification_key,
         broker_session_timeout_seconds=2.0,
         broker_heartbeat_interval_seconds=0.5,
         outbox_poll_seconds=0.2,

@@ -15,7 +15,7 @@ from services.auth.app import Service, bootstrap
 from services.auth.config import Settings
 from shared.clock import FrozenClock
 from shared.config import PlatformSettings
-from shared.crypto import FieldCipher, decode_key, keyed_hash, new_key
+from shared.crypto import decode_key, keyed_hash, new_key
 from shared.events import (
     AccountPurged,
     AccountRegistered,
@@ -26,6 +26,7 @@ from shared.events import (
     new_event,
 )
 from shared.tokens import AccessClaims, TokenVerifier
+from tests.support.account_keys import AccountKeys
 from tests.support.kafka import produce_event, produce_raw, read_dead_letters, read_events
 from tests.support.platform import Keys
 from tests.support.polling import eventually
@@ -114,6 +115,10 @@ async def test_registration_announces_the_account_and_every_identifier_form_sign
             lambda: _events_of(auth.platform, topics.auth_events, AccountRegistered),
             what="AccountRegistered on auth events",
         )
+        # The addresses wait for the notifier's key for the new account, then go sealed to it.
+        account_keys = AccountKeys()
+        bootstrap = auth.platform.kafka_bootstrap
+        await account_keys.announce(bootstrap, topics.notifier_events, account_id)
         contact = await eventually(
             lambda: _events_of(auth.platform, topics.notifications, ContactDetailsChanged),
             what="ContactDetailsChanged on notifications",
@@ -127,10 +132,9 @@ async def test_registration_announces_the_account_and_every_identifier_form_sign
         (account_id, {"language": "en"})
     ]
     assert len(contact) == 1
-    cipher = FieldCipher(decode_key(keys.notification_key, size=32))
     payload = contact[0].payload
-    assert cipher.decrypt(payload.email_enc, context=account_id) == EMAIL
-    assert cipher.decrypt(payload.phone_enc, context=account_id) == PHONE
+    assert account_keys.open(payload.email_enc, account_id) == EMAIL
+    assert account_keys.open(payload.phone_enc, account_id) == PHONE
     wire = contact[0].model_dump_json().lower()
     for trace in ("kari", "nordmann", "91234567", "912 34 567", USERNAME):
         assert trace not in wire

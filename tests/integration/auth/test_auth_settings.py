@@ -15,7 +15,7 @@ from services.auth.app import Service, bootstrap
 from services.auth.config import Settings
 from shared.clock import FrozenClock
 from shared.config import PlatformSettings
-from shared.crypto import FieldCipher, decode_key, new_key
+from shared.crypto import new_key
 from shared.events import (
     CodeDeliveryRequested,
     ContactDetailsChanged,
@@ -23,6 +23,7 @@ from shared.events import (
     NoticeRequested,
     SessionsRevoked,
 )
+from tests.support.account_keys import AccountKeys
 from tests.support.kafka import read_events
 from tests.support.platform import Keys
 from tests.support.polling import eventually
@@ -39,7 +40,13 @@ class Auth:
     service: Service
     clock: FrozenClock
     platform: PlatformSettings
-    cipher: FieldCipher
+    # Stands in for the notifier: issues the account keys and opens what auth sealed to them.
+    cipher: AccountKeys
+
+    async def issue_key(self, account_id: str) -> None:
+        """Announce the account's key, as the notifier does when it learns of the account."""
+        topic = self.platform.topics.notifier_events
+        await self.cipher.announce(self.platform.kafka_bootstrap, topic, account_id)
 
 
 def _auth(platform: PlatformSettings, keys: Keys, tmp_path: Path, **extra: Any) -> Auth:
@@ -52,8 +59,7 @@ def _auth(platform: PlatformSettings, keys: Keys, tmp_path: Path, **extra: Any) 
         identifier_hmac_key=new_key(),
         **extra,
     )
-    cipher = FieldCipher(decode_key(keys.notification_key, size=32))
-    return Auth(bootstrap(settings, clock=clock), clock, platform, cipher)
+    return Auth(bootstrap(settings, clock=clock), clock, platform, AccountKeys())
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -98,6 +104,7 @@ async def test_settings_change_profile_picture_address_and_password(
     async with serving(auth.service) as client:
         body = {"email": EMAIL, "password": PASSWORD, "username": "kari"}
         account_id = (await client.post("/v1/accounts", json=body)).json()["account_id"]
+        await auth.issue_key(account_id)
         other = {"phone": "+47 412 34 567", "password": PASSWORD, "username": "Ola"}
         assert (await client.post("/v1/accounts", json=other)).status_code == 201
         token = await _sign_in(client, EMAIL)
@@ -234,6 +241,7 @@ async def test_throttle_hidden_accounts_and_password_reset(
     async with serving(auth.service) as client:
         body = {"email": EMAIL, "phone": "91234567", "password": PASSWORD}
         account_id = (await client.post("/v1/accounts", json=body)).json()["account_id"]
+        await auth.issue_key(account_id)
         unknown = await client.post(
             "/v1/sessions", json={"login": "no@example.com", "password": PASSWORD}
         )

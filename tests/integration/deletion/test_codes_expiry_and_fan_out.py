@@ -24,6 +24,7 @@ from tests.integration.deletion.support import (
     one_event,
     token,
 )
+from tests.support.account_keys import AccountKeys
 from tests.support.kafka import produce_event
 from tests.support.platform import Keys
 from tests.support.polling import eventually
@@ -57,6 +58,8 @@ async def test_codes_are_resent_by_the_rules_lapse_and_can_be_cancelled(
     clock = FrozenClock(datetime.now(UTC))
     topics = platform.topics
     account, other, third = (str(uuid.uuid4()) for _ in range(3))
+    for someone in (account, other, third):  # the notifier's keys, which codes are sealed to
+        await AccountKeys().announce(platform.kafka_bootstrap, topics.notifier_events, someone)
     async with serving(_service(platform, tmp_path, clock)) as client:
         headers = token(keys.signing_key, clock, account)
         request_id = await _create(client, headers)

@@ -19,8 +19,9 @@ import pytest
 
 from devstack.broker import free_port
 from shared.config import PlatformSettings
-from shared.crypto import FieldCipher, decode_key, new_key
+from shared.crypto import new_key
 from tests.integration.deletion.support import account_events, one_event
+from tests.support.account_keys import AccountKeys
 from tests.support.kafka import read_events
 from tests.support.platform import Keys
 from tests.support.polling import eventually
@@ -105,12 +106,18 @@ async def _healthy(client: httpx.AsyncClient) -> None:
     await eventually(probe, timeout=45, interval=0.2, what="the deletion service's /healthz")
 
 
+# Stands in for the notifier: issues the account keys and opens what deletion sealed.
+KEYS = AccountKeys()
+
+
 async def test_a_purge_survives_a_crash_and_is_announced_once(
     process: _Process, platform: PlatformSettings, keys: Keys
 ) -> None:
     account = str(uuid.uuid4())
     topics = platform.topics
     headers = bearer(keys.signing_key, account)
+    # As the notifier would: the account's key, which deletion seals the code to.
+    await KEYS.announce(platform.kafka_bootstrap, topics.notifier_events, account)
     async with httpx.AsyncClient(base_url=process.url, timeout=10) as client:
         process.start()
         await _healthy(client)
@@ -126,9 +133,7 @@ async def test_a_purge_survives_a_crash_and_is_announced_once(
         delivery: Any = await one_event(
             platform, topics.notifications, "CodeDeliveryRequested", account
         )
-        code = FieldCipher(decode_key(keys.notification_key)).decrypt(
-            delivery.payload.code_enc, context=account
-        )
+        code = KEYS.open(delivery.payload.code_enc, account)
         confirmed = await client.post(
             f"/v1/deletion-requests/{request_id}/confirm", json={"code": code}, headers=headers
         )
@@ -173,8 +178,9 @@ async def test_two_processes_purge_each_request_once(
     pair: tuple[_Process, _Process], platform: PlatformSettings, keys: Keys
 ) -> None:
     topics = platform.topics
-    cipher = FieldCipher(decode_key(keys.notification_key))
     accounts = [str(uuid.uuid4()) for _ in range(6)]
+    for account in accounts:
+        await KEYS.announce(platform.kafka_bootstrap, topics.notifier_events, account)
     clients = [httpx.AsyncClient(base_url=p.url, timeout=10) for p in pair]
     try:
         for process in pair:
@@ -195,7 +201,7 @@ async def test_two_processes_purge_each_request_once(
             delivery: Any = await one_event(
                 platform, topics.notifications, "CodeDeliveryRequested", account
             )
-            code = cipher.decrypt(delivery.payload.code_enc, context=account)
+            code = KEYS.open(delivery.payload.code_enc, account)
             # Confirmed through the other process than the one that took the request.
             confirmed = await clients[(index + 1) % 2].post(
                 f"/v1/deletion-requests/{requests[account]}/confirm",

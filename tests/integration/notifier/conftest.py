@@ -15,11 +15,15 @@ from tests.support.platform import Keys
 
 
 @pytest.fixture
-def make_service(platform: PlatformSettings, tmp_path: Path) -> MakeService:
+def make_service(
+    platform: PlatformSettings, keys: Keys, adieu: Platform, tmp_path: Path
+) -> MakeService:
     def make(smtp_port: int, **overrides: Any) -> Service:
         settings = Settings(
             data_dir=tmp_path,
             platform=platform,
+            key_wrapping_key=keys.notifier_wrapping_key,
+            legacy_notification_key=adieu.legacy_key,
             smtp_port=smtp_port,
             sms_dir=tmp_path / "sms",
             delivery_poll_seconds=0.1,

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from services.notifier.app import Service
 from shared.config import PlatformSettings
-from shared.crypto import FieldCipher, decode_key
+from shared.crypto import FieldCipher, decode_key, new_key
 from shared.events import (
     CodeDeliveryRequested,
     ContactDetailsChanged,
@@ -49,11 +49,17 @@ def _typed(kind: type[E], event: Event) -> E:
 
 
 class Platform:
-    """Produces the commands other services would send, encrypted as they would be."""
+    """Produces the commands other services sent before per-account keys (version 1).
+
+    Their fields are under the one old platform key, which the notifier under test holds as
+    its legacy key: these tests cover delivery and version 1 compatibility. Sealing to the
+    account's own key is covered by tests/integration/shredding, with auth and deletion.
+    """
 
     def __init__(self, platform: PlatformSettings, keys: Keys) -> None:
         self.settings = platform
-        self.cipher = FieldCipher(decode_key(keys.notification_key, size=32))
+        self.legacy_key = new_key()
+        self.cipher = FieldCipher(decode_key(self.legacy_key, size=32))
 
     def seal(self, value: str, account_id: str) -> str:
         return self.cipher.encrypt(value, context=account_id)
@@ -88,7 +94,7 @@ class Platform:
             phone_enc=self.seal(phone, account_id) if phone else None,
             time_zone=time_zone,
         )
-        return _typed(ContactDetailsChanged, event)
+        return _typed(ContactDetailsChanged, event.model_copy(update={"schema_version": 1}))
 
     def code(  # the fields of the command, each with the usual default
         self,
@@ -111,7 +117,7 @@ class Platform:
             valid_minutes=10,
             destination_enc=self.seal(destination, account_id) if destination else None,
         )
-        return _typed(CodeDeliveryRequested, event)
+        return _typed(CodeDeliveryRequested, event.model_copy(update={"schema_version": 1}))
 
     def notice(
         self, account_id: str, notice: str, deadline: datetime | None = None

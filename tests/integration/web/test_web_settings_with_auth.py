@@ -3,7 +3,8 @@ real auth, deletion and survey (in this process, on the real broker and SQLite f
 
 One set of services runs for the whole module; each test keeps apart with an account of its
 own and a browser (cookie jar) of its own. Codes are read where the notifier would read them:
-from CodeDeliveryRequested on the notifications topic, decrypted with the notification key.
+from CodeDeliveryRequested on the notifications topic, opened with the account's key (the test
+issues it, as the notifier does when it learns of an account).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from services.web.app import bootstrap as web_app
 from services.web.config import Settings as WebSettings
 from shared.clock import FrozenClock
 from shared.config import PlatformSettings
-from shared.crypto import FieldCipher, new_key
+from shared.crypto import new_key
 from shared.events import CodeDeliveryRequested
+from tests.support.account_keys import AccountKeys
 from tests.support.kafka import read_events
 from tests.support.platform import new_keys, platform_settings
 from tests.support.polling import eventually
@@ -54,7 +56,7 @@ class Stack:
 
     auth: httpx.AsyncClient
     platform: PlatformSettings
-    cipher: FieldCipher
+    cipher: AccountKeys
     mounts: dict[str, httpx.AsyncBaseTransport]
     web: Web
     clock: FrozenClock
@@ -134,7 +136,7 @@ async def stack(
         f"http://{name}": httpx.ASGITransport(app=service.api) for name, service in services.items()
     }
     web = _web("http://auth", mounts, clock)
-    cipher = FieldCipher(platform.notification_key_bytes())
+    cipher = AccountKeys()
     async with AsyncExitStack() as running:
         for service in services.values():
             await running.enter_async_context(service.runtime.running())
@@ -161,7 +163,10 @@ async def _register(stack: Stack, email: str, **extra: str) -> str:
     body = {"email": email, "password": PASSWORD, "language": "en", **extra}
     answer = await stack.auth.post("/v1/accounts", json=body)
     assert answer.status_code == 201, answer.text
-    return str(answer.json()["account_id"])
+    account_id = str(answer.json()["account_id"])
+    topic = stack.platform.topics.notifier_events
+    await stack.cipher.announce(stack.platform.kafka_bootstrap, topic, account_id)
+    return account_id
 
 
 async def _signed_in(stack: Stack, browser: Browser, **extra: str) -> tuple[str, str]:

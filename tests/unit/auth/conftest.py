@@ -19,6 +19,7 @@ from services.auth.vault import IdentifierVault
 from shared.clock import FrozenClock
 from shared.crypto import FieldCipher
 from shared.db import Database
+from shared.recipient_keys import SEALING_SCHEMA, Sealer
 from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.tokens import TokenIssuer, new_signing_key
 from shared.topics import Topics
@@ -31,7 +32,7 @@ CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
     clock = FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
     vault = IdentifierVault(lookup_key=bytes(range(32)), cipher=FieldCipher(bytes(range(1, 33))))
-    schema = SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA
+    schema = SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA + SEALING_SCHEMA
     db = Database(tmp_path / "auth.sqlite3", schema, migrations(vault))
     await db.open()
     yield handlers.Deps(
@@ -40,7 +41,7 @@ async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
         topics=Topics("t."),
         passwords=Passwords(CHEAP),
         tokens=TokenIssuer(new_signing_key(), clock, 900),
-        notification_cipher=FieldCipher(bytes(32)),
+        sealer=Sealer(holding=FieldCipher(bytes(range(2, 34))), clock=clock),
         identifier_key=bytes(range(32)),
         phone_region="NO",
         revocations=Revocations(db, clock, 3600),

@@ -27,6 +27,7 @@ from services.auth.policies import (
 from shared.clock import FrozenClock
 from shared.events import AccountPurged, new_event
 from shared.tokens import AccessClaims
+from tests.support.account_keys import AccountKeys
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "another fine password"
@@ -36,7 +37,10 @@ async def _account(deps: handlers.Deps, email: str = "kari@example.com") -> str:
     details = registration(
         email=email, phone=None, password=PASSWORD, username=None, language="nb", region="NO"
     )
-    return await handlers.register(deps, details, correlation_id="c")
+    account_id = await handlers.register(deps, details, correlation_id="c")
+    # The notifier's key for the account, as auth's consumer would record it.
+    await AccountKeys().give(deps.db, deps.sealer, account_id)
+    return account_id
 
 
 async def _outbox(deps: handlers.Deps, event_type: str) -> list[dict[str, object]]:

@@ -21,7 +21,14 @@ from services.auth.domain import (
     registration,
 )
 from services.auth.passwords import Passwords
-from shared.events import AccountPurged, CodeVerified, new_event
+from shared.events import (
+    AccountPurged,
+    CodeVerified,
+    ContactDetailsChanged,
+    decode_event,
+    new_event,
+)
+from tests.support.account_keys import AccountKeys
 
 PASSWORD = "correct horse battery"
 # Cheap parameters keep unit tests fast; the service uses argon2-cffi's defaults.
@@ -51,10 +58,25 @@ async def test_register_writes_account_and_both_events_together(deps: handlers.D
         "active",
     )
     assert account.password_hash.startswith("$argon2id$")
+    # The addresses wait, never in clear, for the notifier's key for this new account...
+    assert await _outbox(deps) == [("t.auth.events", "AccountRegistered")]
+    (held,) = await deps.db.fetch_all("SELECT event, fields_enc FROM awaiting_key")
+    assert "kari@example.com" not in held["event"] + held["fields_enc"]
+    # ... and go out sealed to it as soon as it arrives.
+    keys = AccountKeys()
+    await keys.give(deps.db, deps.sealer, account_id)
     assert await _outbox(deps) == [
         ("t.auth.events", "AccountRegistered"),
         ("t.notifications", "ContactDetailsChanged"),
     ]
+    (row,) = await deps.db.fetch_all(
+        "SELECT value FROM outbox WHERE event_type = ?", ("ContactDetailsChanged",)
+    )
+    contact = decode_event(row["value"])
+    assert isinstance(contact, ContactDetailsChanged)
+    assert keys.open(contact.payload.email_enc, account_id) == "kari@example.com"
+    assert keys.open(contact.payload.phone_enc, account_id) == "+4791234567"
+    assert await deps.db.fetch_all("SELECT 1 FROM awaiting_key") == []
 
 
 async def test_a_refused_registration_writes_nothing(deps: handlers.Deps) -> None:
@@ -62,7 +84,7 @@ async def test_a_refused_registration_writes_nothing(deps: handlers.Deps) -> Non
     with pytest.raises(IdentifierTaken) as caught:
         await handlers.register(deps, _details(email="other@example.com"), correlation_id="c-2")
     assert caught.value.field == "phone"
-    assert len(await _outbox(deps)) == 2
+    assert len(await _outbox(deps)) == 1  # AccountRegistered (the addresses wait for a key)
     assert len(await deps.db.fetch_all("SELECT 1 FROM accounts")) == 1
 
 

@@ -34,7 +34,6 @@ async def test_hash_made_with_other_parameters_needs_rehash() -> None:
 def _settings(signing_key: str, public_key: str, **overrides: object) -> Settings:
     platform = PlatformSettings(
         token_public_key=public_key,
-        notification_key=new_key(),
     )
     fields: dict[str, object] = {
         "platform": platform,

@@ -14,10 +14,12 @@ from shared.clock import FrozenClock
 from shared.codes import CodeHasher
 from shared.crypto import FieldCipher, decode_key, new_key
 from shared.events import Event, decode_event
+from shared.recipient_keys import Sealer
 from shared.revocation import Revocations
 from shared.topics import Topics
+from tests.support.account_keys import AccountKeys
 
-__all__ = ["frozen_clock", "handler_deps", "open_request", "outbox_events"]
+__all__ = ["KEYS", "frozen_clock", "handler_deps", "open_request", "outbox_events"]
 
 
 @asynccontextmanager
@@ -29,10 +31,11 @@ async def handler_deps(
     db = DeletionDatabase(tmp_path / "deletion.sqlite3")
     await db.open()
     key = decode_key(new_key())
+    clock = FrozenClock()
     try:
         yield handlers.Deps(
             db=db,
-            clock=FrozenClock(),
+            clock=clock,
             topics=Topics("u."),
             policy=handlers.Policy(
                 **{
@@ -45,7 +48,7 @@ async def handler_deps(
                 }
             ),
             hasher=CodeHasher(key, handlers.CODE_PURPOSE),
-            cipher=FieldCipher(decode_key(new_key())),
+            sealer=Sealer(holding=FieldCipher(decode_key(new_key())), clock=clock),
             account_key=key,
             new_code=lambda: code,
             revocations=Revocations(db, FrozenClock(), 3600),
@@ -67,8 +70,13 @@ async def outbox_events(deps: handlers.Deps, event_type: str) -> list[Event]:
     return [e for e in (decode_event(r["value"]) for r in rows) if e.event_type == event_type]
 
 
+# Stands in for the notifier: the account keys deletion seals codes to, and opens them with.
+KEYS = AccountKeys()
+
+
 async def open_request(deps: handlers.Deps, account_id: str) -> DeletionRequest:
-    """A request of ``account_id``, opened now with a fresh password check."""
+    """A request of ``account_id`` (whose notification key deletion knows), opened now."""
+    await KEYS.give(deps.db, deps.sealer, account_id)
     return await handlers.request_deletion(
         deps,
         account_id=account_id,

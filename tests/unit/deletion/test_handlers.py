@@ -24,7 +24,7 @@ from shared.events import (
     new_event,
 )
 from tests.support.sqlite_files import stored_bytes
-from tests.unit.deletion.support import handler_deps
+from tests.unit.deletion.support import KEYS, handler_deps
 
 CODE = "135790"
 PARTICIPANTS = ("auth", "survey", "notifier")
@@ -46,6 +46,7 @@ async def _types(deps: handlers.Deps) -> list[str]:
 
 
 async def _open(deps: handlers.Deps, account_id: str) -> str:
+    await KEYS.give(deps.db, deps.sealer, account_id)
     request = await handlers.request_deletion(
         deps,
         account_id=account_id,
@@ -101,7 +102,7 @@ async def test_the_code_is_kept_only_as_a_hash(deps: handlers.Deps, tmp_path: Pa
     request_id = await _open(deps, "a-1")
     await _survey(deps, request_id, "a-1")
     [(_, delivery)] = [item for item in await _outbox(deps) if item[0] == "u.notifications"]
-    assert deps.cipher.decrypt(delivery.payload.code_enc, context="a-1") == CODE  # type: ignore[union-attr]
+    assert KEYS.open(delivery.payload.code_enc, "a-1") == CODE  # type: ignore[union-attr]
     row = await deps.db.fetch_one("SELECT code_hash FROM requests")
     assert row is not None
     assert row["code_hash"] == deps.hasher.hash(request_id, CODE)

@@ -9,11 +9,12 @@ import pytest
 
 from services.notifier.domain import ThrottlePolicy
 from services.notifier.handlers import Deps
+from services.notifier.keys import KEYS_SCHEMA, Keyring
 from services.notifier.mailer import SmtpMailer, SmtpOptions
 from services.notifier.sms import FileSmsGateway
 from services.notifier.store import SCHEMA
 from shared.clock import FrozenClock
-from shared.crypto import FieldCipher, decode_key, new_key
+from shared.crypto import decode_key, new_key
 from shared.db import Database
 from shared.topics import Topics
 
@@ -22,7 +23,7 @@ THROTTLE_KEY = b"k" * 32
 
 @pytest.fixture
 async def deps(tmp_path: Path) -> AsyncIterator[Deps]:
-    db = Database(tmp_path / "notifier.sqlite3", SCHEMA)
+    db = Database(tmp_path / "notifier.sqlite3", SCHEMA + KEYS_SCHEMA)
     await db.open()
     clock = FrozenClock()
     try:
@@ -30,7 +31,7 @@ async def deps(tmp_path: Path) -> AsyncIterator[Deps]:
             db=db,
             clock=clock,
             topics=Topics("t."),
-            cipher=FieldCipher(decode_key(new_key(), size=32)),
+            keyring=Keyring(decode_key(new_key(), size=32)),
             # Never called: handlers only record what to send.
             mailer=SmtpMailer(SmtpOptions("127.0.0.1", 1, "a@b.example", "Shop"), clock),
             sms=FileSmsGateway(tmp_path / "sms"),

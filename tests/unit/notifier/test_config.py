@@ -17,7 +17,8 @@ from shared.crypto import decode_key, new_key
 
 
 def _settings(**values: object) -> Settings:
-    platform = PlatformSettings(notification_key=new_key(), token_public_key="unused")
+    platform = PlatformSettings(token_public_key="unused")
+    values.setdefault("key_wrapping_key", new_key())
     return Settings(platform=platform, **values)  # type: ignore[arg-type]
 
 
@@ -36,15 +37,14 @@ def test_the_http_gateway_needs_its_url_and_token() -> None:
     assert isinstance(sms_gateway(configured), HttpSmsGateway)
 
 
-def test_the_throttle_key_is_configured_or_derived_from_the_notification_key() -> None:
+def test_the_throttle_key_is_configured_or_derived_from_the_wrapping_key() -> None:
     own = new_key()
     assert throttle_key(_settings(throttle_key=own)) == decode_key(own, size=32)
-    settings = _settings()
-    notification_key = settings.platform.notification_key_bytes()
-    derived = throttle_key(settings)
-    assert derived == derive_throttle_key(notification_key)
+    wrapping = new_key()
+    derived = throttle_key(_settings(key_wrapping_key=wrapping))
+    assert derived == derive_throttle_key(decode_key(wrapping, size=32))
     assert len(derived) == 32
-    assert derived != notification_key
+    assert derived != decode_key(wrapping, size=32)
 
 
 def test_recipient_keys_ignore_spelling_but_not_the_address() -> None:

@@ -17,6 +17,7 @@ from services.notifier.handlers import Deps
 from services.notifier.sms_length import Overflow, measure
 from shared.events import CodeDeliveryRequested, ContactDetailsChanged, new_event
 from tests.support.polling import eventually
+from tests.unit.notifier.support import seal_for
 
 LONG_SHOP = "Blåbær og Søtt " * 40  # a shop name that makes any text run over
 
@@ -40,7 +41,7 @@ async def _sms_code(deps: Deps, code: str) -> str:
         correlation_id="c",
         occurred_at=deps.clock.now(),
         language="nb",
-        phone_enc=deps.cipher.encrypt("+4791234567", context=account),
+        phone_enc=await seal_for(deps, account, "+4791234567"),
     )
     command = new_event(
         CodeDeliveryRequested,
@@ -50,7 +51,7 @@ async def _sms_code(deps: Deps, code: str) -> str:
         notification_id=notification_id,
         purpose="deletion",
         channel="sms",
-        code_enc=deps.cipher.encrypt(code, context=account),
+        code_enc=await seal_for(deps, account, code),
         valid_minutes=10,
     )
     assert isinstance(contact, ContactDetailsChanged)

@@ -20,6 +20,7 @@ from shared.events import (
     new_event,
 )
 from tests.support.sqlite_files import stored_bytes
+from tests.unit.notifier.support import open_for, seal_for
 
 THROTTLE_KEY = b"k" * 32
 
@@ -30,14 +31,16 @@ def _clock(deps: Deps) -> FrozenClock:
 
 
 async def _contact(deps: Deps, account: str, email: str | None, phone: str | None = None) -> None:
+    email_enc = await seal_for(deps, account, email) if email else None
+    phone_enc = await seal_for(deps, account, phone) if phone else None
     event = new_event(
         ContactDetailsChanged,
         account_id=account,
         correlation_id="c",
         occurred_at=deps.clock.now(),
         language="nb",
-        email_enc=deps.cipher.encrypt(email, context=account) if email else None,
-        phone_enc=deps.cipher.encrypt(phone, context=account) if phone else None,
+        email_enc=email_enc,
+        phone_enc=phone_enc,
     )
     assert isinstance(event, ContactDetailsChanged)
     async with deps.db.transaction() as tx:
@@ -54,7 +57,7 @@ async def _code(deps: Deps, account: str, notification_id: str | None = None) ->
         notification_id=notification_id,
         purpose="password_reset",
         channel="email",
-        code_enc=deps.cipher.encrypt("123456", context=account),
+        code_enc=await seal_for(deps, account, "123456"),
         valid_minutes=10,
     )
     assert isinstance(event, CodeDeliveryRequested)
@@ -148,7 +151,7 @@ async def _destination(deps: Deps, account: str, notification_id: str) -> tuple[
         (notification_id,),
     )
     assert row is not None
-    return row["channel"], deps.cipher.decrypt(row["destination_enc"], context=account)
+    return row["channel"], await open_for(deps, account, row["destination_enc"])
 
 
 async def test_the_address_changed_notice_goes_to_the_replaced_address(deps: Deps) -> None:

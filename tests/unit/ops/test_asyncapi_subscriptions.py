@@ -53,6 +53,7 @@ def test_the_document_lists_what_each_consumer_really_reads(
 
 
 def test_a_receiver_the_code_lacks_would_be_noticed(document: dict[str, Any]) -> None:
-    # The drift issue 16 found: the old hand-written document had the notifier on auth.events.
-    assert TOPICS.auth_events not in _documented(document, "notifier")
+    # The drift issue 16 found: the old hand-written document had the notifier on auth.events
+    # (it now reads AccountRegistered there, to issue the account's key; it reads no surveys).
+    assert TOPICS.survey_events not in _documented(document, "notifier")
     assert TOPICS.auth_events in _documented(document, "deletion")

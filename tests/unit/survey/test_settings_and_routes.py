@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from services.survey.app import bootstrap
 from services.survey.config import Settings
 from shared.config import PlatformSettings
-from shared.crypto import new_key
 from shared.tokens import new_signing_key, public_key_for
 
 OPERATOR_FILE = """
@@ -40,9 +39,7 @@ en = "Moving abroad"
 
 @pytest.fixture
 def platform() -> PlatformSettings:
-    return PlatformSettings(
-        token_public_key=public_key_for(new_signing_key()), notification_key=new_key()
-    )
+    return PlatformSettings(token_public_key=public_key_for(new_signing_key()))
 
 
 def test_settings_come_from_survey_variables(
