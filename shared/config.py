@@ -59,6 +59,10 @@ class PlatformSettings(BaseSettings):
     """Consumer fetch wait (1-5000 ms); bounds each hop's latency on Tansu (the compose file sets
     500).
     """
+    consumer_batch_size: int = Field(default=100, ge=1, le=1000)
+    """Most records a consumer applies in one SQLite transaction (1: one commit per record)."""
+    consumer_batch_wait_ms: int = Field(default=5, ge=1, le=1000)
+    """How long a consumer waits for more records before it applies a partial batch."""
     # Faust's 60 s default makes a group join take ~30 s on Tansu; see shared notes/broker.md.
     broker_session_timeout_seconds: float = Field(default=6.0, gt=0)
     """Consumer group session timeout."""

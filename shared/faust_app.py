@@ -20,7 +20,7 @@ import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from shared.config import PlatformSettings
-from shared.consumer import IdempotentConsumer
+from shared.consumer import IdempotentConsumer, Record
 
 __all__ = ["FaustPublisher", "create_faust_app", "subscribe", "subscriptions"]
 
@@ -71,6 +71,8 @@ class _Transport(faust_aiokafka.Transport):
 
 class _App(faust.App):
     adieu_fetch_wait_ms: int = 50
+    adieu_batch_size: int = 1
+    adieu_batch_wait_seconds: float = 0.005
 
     def _new_transport(self) -> Any:
         return _Transport(self.conf.broker_consumer, self)
@@ -104,11 +106,18 @@ def create_faust_app(service: str, platform: PlatformSettings, data_dir: Path) -
         broker_commit_interval=1.0,
     )
     app.adieu_fetch_wait_ms = platform.consumer_fetch_wait_ms
+    app.adieu_batch_size = platform.consumer_batch_size
+    app.adieu_batch_wait_seconds = platform.consumer_batch_wait_ms / 1000
     return app
 
 
 def subscribe(app: Any, topic_name: str, consumer: IdempotentConsumer) -> None:
-    """Feed every record of ``topic_name`` to ``consumer``, one at a time, in partition order."""
+    """Feed every record of ``topic_name`` to ``consumer`` in partition order.
+
+    Records come in batches of up to the app's batch size, gathered for at most its batch
+    wait; Faust acknowledges a batch's records (so their offsets may be committed) only after
+    :meth:`IdempotentConsumer.handle_batch` has returned, i.e. after their transaction.
+    """
     topic = app.topic(
         topic_name,
         key_type=bytes,
@@ -117,17 +126,16 @@ def subscribe(app: Any, topic_name: str, consumer: IdempotentConsumer) -> None:
         value_serializer="raw",
     )
 
+    size = getattr(app, "adieu_batch_size", 1)
+    wait = getattr(app, "adieu_batch_wait_seconds", 0.005)
+
     async def agent(stream: Any) -> None:
-        async for event in stream.events():
-            message = event.message
-            await consumer.handle_record(
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                key=message.key,
-                value=message.value,
-                headers=message.headers,
-            )
+        if size == 1:
+            async for event in stream.events():
+                await consumer.handle_batch([_record(event.message)])
+            return
+        async for events in stream.take_events(size, within=wait):
+            await consumer.handle_batch([_record(event.message) for event in events])
 
     app.agent(topic, name=f"{consumer.name}.{topic_name}")(agent)
     _FED[agent] = consumer
@@ -142,6 +150,17 @@ def subscriptions(app: Any) -> dict[str, frozenset[str]]:
             for topic in agent.channel.topics:
                 found[topic] = found.get(topic, frozenset()) | consumer.event_types
     return found
+
+
+def _record(message: Any) -> Record:
+    return Record(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value,
+        headers=message.headers,
+    )
 
 
 class FaustPublisher:

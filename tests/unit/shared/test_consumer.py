@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from shared.clock import FrozenClock
-from shared.consumer import IdempotentConsumer, RejectEvent
+from shared.consumer import IdempotentConsumer, Record, RejectEvent
 from shared.db import Database, Transaction
 from shared.events import SurveySubmitted, encode_event, new_event
 
@@ -114,3 +114,27 @@ async def test_an_undecodable_record_is_dead_lettered_and_the_next_one_still_han
     await _feed(consumer, _record("req-2"), offset=1)
     assert [d["reason"] for d in await _dead_letters(db)] == ["record is not JSON"]
     assert await _effects(db) == ["req-2"]
+
+
+async def test_a_batch_is_one_commit_and_a_poison_record_in_it_goes_alone(db: Database) -> None:
+    async def record_effect(tx: Transaction, event: SurveySubmitted) -> None:
+        if event.payload.request_id == "req-bad":
+            raise RejectEvent("no such request")
+        await tx.execute("INSERT INTO effects VALUES (?)", (event.payload.request_id,))
+
+    commits: list[bool] = []
+    db.on_commit(lambda: commits.append(True))
+    consumer = IdempotentConsumer("c", db, FrozenClock(), {"SurveySubmitted": record_effect})
+    twice = _record("req-2")
+    clean = [_record("req-1"), twice, twice]  # a redelivery inside the batch counts once
+    await consumer.handle_batch(
+        [Record("t.survey.events", 0, i, b"acc-1", value) for i, value in enumerate(clean)]
+    )
+    assert (await _effects(db), len(commits)) == (["req-1", "req-2"], 1)  # one commit for three
+    poisoned = [_record("req-3"), _record("req-bad"), b"not json", _record("req-4")]
+    await consumer.handle_batch(
+        [Record("t.survey.events", 0, 10 + i, b"acc-1", v) for i, v in enumerate(poisoned)]
+    )
+    assert await _effects(db) == ["req-1", "req-2", "req-3", "req-4"]
+    reasons = sorted(str(letter["reason"]) for letter in await _dead_letters(db))
+    assert reasons == ["no such request", "record is not JSON"]
