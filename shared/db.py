@@ -38,6 +38,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,8 @@ FULL = "FULL"
 NORMAL = "NORMAL"
 # The log is truncated back to this size when it is reset, so it does not stay large.
 _WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
+# Most transactions sharing one COMMIT (a bound on how long the first one waits for it).
+_GROUP_MAX = 64
 
 Transaction = aiosqlite.Connection
 # A step runs inside its migration's transaction: it uses ``execute`` only, never commits.
@@ -142,6 +145,8 @@ class Database:
         self._migrations = tuple(migrations)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._queued = 0  # transactions waiting for the lock, who may join an open group
+        self._group: _Group | None = None
         self._commit_listeners: list[Callable[[], None]] = []
 
     def on_commit(self, listener: Callable[[], None]) -> None:
@@ -247,20 +252,92 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """Run statements atomically: commit on success, roll back on any exception."""
-        async with self._lock:
+        """Run statements atomically: commit on success, roll back on any exception.
+
+        Group commit: transactions queued behind one another share one COMMIT (one fsync).
+        Each runs in a savepoint of the open transaction, so one that fails is rolled back
+        alone, and each returns only once the shared COMMIT is done (and fails if it fails).
+        A plain read between them sees the group's writes before they are committed.
+        """
+        self._queued += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._queued -= 1
+        try:
+            group = await self._join_group()
             conn = self._connection
-            await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("SAVEPOINT member")
+            failure: BaseException | None = None
             try:
                 yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
+            except BaseException as exc:
+                failure = exc
+                await self._undo_member(group)
             else:
-                await conn.execute("COMMIT")
-                self._dirty = True
-                for listener in self._commit_listeners:
-                    listener()
+                await conn.execute("RELEASE member")
+                group.members += 1
+            await self._end_member(group)
+        finally:
+            self._lock.release()
+        if failure is not None:
+            raise failure
+        await group.done
+
+    async def _join_group(self) -> _Group:
+        if self._group is None:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            self._group = _Group(asyncio.get_running_loop().create_future())
+        return self._group
+
+    async def _undo_member(self, group: _Group) -> None:
+        conn = self._connection
+        try:
+            await conn.execute("ROLLBACK TO member")
+            await conn.execute("RELEASE member")
+        except sqlite3.Error as exc:
+            await self._abandon(group, exc)
+            return
+        if not conn.in_transaction:  # SQLite itself rolled the whole group back
+            await self._abandon(group, sqlite3.OperationalError("transaction rolled back"))
+
+    async def _end_member(self, group: _Group) -> None:
+        """Commit now if nobody is queued to join (or the group is full); else let them."""
+        if self._group is not group:
+            return
+        if self._queued == 0 or group.members >= _GROUP_MAX:
+            await self._commit(group)
+        elif group.closer is None:
+            # Queued behind the members waiting now, so it commits after them even if they
+            # give up waiting (cancelled) and nobody else comes.
+            group.closer = asyncio.get_running_loop().create_task(self._close(group))
+
+    async def _close(self, group: _Group) -> None:
+        async with self._lock:
+            if self._group is group:
+                await self._commit(group)
+
+    async def _commit(self, group: _Group) -> None:
+        self._group = None
+        try:
+            await self._connection.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                await self._connection.execute("ROLLBACK")
+            _settle(group.done, exc)
+            raise
+        _settle(group.done, None)
+        if group.members:
+            self._dirty = True
+            for listener in self._commit_listeners:
+                listener()
+
+    async def _abandon(self, group: _Group, exc: BaseException) -> None:
+        """The open transaction is lost: every member of the group fails with ``exc``."""
+        self._group = None
+        with contextlib.suppress(sqlite3.Error):
+            await self._connection.execute("ROLLBACK")
+        _settle(group.done, exc)
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """Run a read-only query and return its first row."""
@@ -289,6 +366,25 @@ async def read_rows(
     rows = await cursor.fetchall()
     await cursor.close()
     return list(rows)
+
+
+@dataclass
+class _Group:
+    """Transactions sharing one open SQLite transaction, and the future of its COMMIT."""
+
+    done: asyncio.Future[None]
+    members: int = 0
+    closer: asyncio.Task[None] | None = None
+
+
+def _settle(done: asyncio.Future[None], exc: BaseException | None) -> None:
+    if done.done():
+        return
+    if exc is None:
+        done.set_result(None)
+        return
+    done.set_exception(exc)
+    done.exception()  # marked retrieved: a member that stopped waiting must not log it
 
 
 @asynccontextmanager
