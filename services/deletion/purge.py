@@ -164,7 +164,9 @@ async def fire_due_purges(deps: Deps) -> int:
 async def reask_silent_participants(deps: Deps) -> int:
     """Ask each participant silent past its timeout again; flag its request overdue."""
     asked = 0
-    asks = await purge_store.due_asks(deps.db, deps.clock.now(), _SCAN_BATCH)
+    now = deps.clock.now()
+    timeout = timedelta(seconds=deps.policy.participant_timeout_seconds)
+    asks = await purge_store.due_asks(deps.db, now, _SCAN_BATCH)
     if not asks:
         return 0
     async with deps.db.transaction() as tx:
@@ -178,6 +180,13 @@ async def reask_silent_participants(deps: Deps) -> int:
                 log.error(
                     "participant never answered the purge; an operator must act",
                     extra={"request_id": ask.request_id, "participant": ask.participant},
+                )
+                continue
+            if deps.pulse.busy(ask.participant, now, timeout):
+                # It is answering other purges: still working through a backlog, so it is
+                # given another timeout rather than a second copy of the same work.
+                await purge_store.record_ask(
+                    tx, ask.request_id, ask.participant, ask.asks, now + timeout
                 )
                 continue
             await _ask_again(deps, tx, request, ask.participant, ask.asks + 1)
@@ -209,6 +218,7 @@ async def record_purge_completion(deps: Deps, tx: Transaction, event: PurgeCompl
         raise RejectEvent("purge completion from an unknown participant") from None
     except InvalidState as exc:
         raise RejectEvent(str(exc)) from None
+    deps.pulse.heard(participant, deps.clock.now())
     if request == before:
         return  # this participant had already answered
     await save(deps, tx, before, request)

@@ -8,12 +8,13 @@ it and find the request an event names; those steps live here, once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from services.deletion import holds_store, purge_store, store
 from services.deletion.domain import CodePolicy, DeletionRequest, Status, next_ask_at
+from services.deletion.pulse import ParticipantPulse
 from services.deletion.receipts import ReceiptSigner
 from shared.clock import Clock
 from shared.codes import CodeGenerator, CodeHasher
@@ -86,6 +87,8 @@ class Deps:
     new_id: IdFactory = random_id
     # Called after a commit that scheduled a purge, so the sleeping timer looks again now.
     wake_timer: Callable[[], None] = lambda: None
+    # Who answered a purge lately: a participant working through a backlog is not re-asked.
+    pulse: ParticipantPulse = field(default_factory=ParticipantPulse)
 
 
 async def save(

@@ -80,6 +80,25 @@ async def test_the_timer_sleeps_until_the_next_deadline_and_a_confirmed_code_wak
     assert await purge.seconds_to_next(deps, fired) == 60
 
 
+async def test_a_participant_working_through_a_backlog_is_given_time_not_asked_again(
+    deps: handlers.Deps,
+) -> None:
+    clock = _clock(deps)
+    requests = {account: await _open(deps, account) for account in ("a-1", "a-2")}
+    for account, request_id in requests.items():
+        await handlers.confirm_code(deps, account_id=account, request_id=request_id, code=CODE)
+    clock.advance(86400 - 300)
+    assert await purge.fire_due_purges(deps) == 2
+    clock.advance(59)
+    await _answer(deps, requests["a-1"], "a-1", "orders")  # orders is busy, not gone
+    clock.advance(1)
+    assert await purge.reask_silent_participants(deps) == 2  # auth, silent for both
+    clock.advance(60)  # orders has now said nothing for a whole timeout
+    assert await purge.reask_silent_participants(deps) == 1
+    again = (await _outbox(deps, "AccountPurged"))[2:]
+    assert [e.payload.participants for e in again] == [("auth",), ("auth",), ("orders",)]  # type: ignore[union-attr]
+
+
 async def _answer(deps: handlers.Deps, request_id: str, account_id: str, who: str) -> None:
     event = new_event(
         PurgeCompleted,
