@@ -1,6 +1,7 @@
 """``python -m devstack`` (what ``make run`` calls): the whole platform on this machine.
 
-Starts Tansu (memory storage), an SMTP catcher writing ``.eml`` files, the four services and
+Starts the broker (Tansu with memory storage, or with ``DEVSTACK_BROKER=kafka`` Apache Kafka
+keeping its data in ``var/kafka/``), an SMTP catcher writing ``.eml`` files, the four services and
 the web edge in front of them; streams their logs; prints one ``adieu ready`` line once every
 service answers ``/healthz``; stops everything on Ctrl-C or SIGTERM and exits 0. If a service
 dies on its own, the rest are stopped and the exit code is 1.
@@ -17,6 +18,7 @@ from types import FrameType
 
 from devstack.broker import TansuBroker, port_in_use
 from devstack.config import DevstackSettings
+from devstack.kafka_broker import KafkaBroker
 from devstack.mailcatcher import MailCatcher
 from devstack.secrets import load_or_create
 from devstack.services import SERVICES, own_secrets_only, service_environment
@@ -54,7 +56,9 @@ class _Stack:
         secrets = load_or_create(state / "secrets.env")
         self.external_broker = os.environ.get("ADIEU_KAFKA_BOOTSTRAP")
         self.bootstrap = self.external_broker or f"127.0.0.1:{settings.broker_port}"
-        env = service_environment(settings, secrets, self.bootstrap)
+        # An external broker is taken for Apache Kafka unless ADIEU_BROKER_KIND says otherwise.
+        kind = "kafka" if self.external_broker else settings.broker
+        env = service_environment(settings, secrets, self.bootstrap, broker_kind=kind)
         self.catcher = MailCatcher(state / "mail", settings.smtp_port)
         self.children = [Child(spec, own_secrets_only(spec, env), console) for spec in SERVICES]
         self.supervisor = Supervisor(self.children, console, signals.stop)
@@ -67,6 +71,8 @@ class _Stack:
         self.say(f"state in {state}/ (secrets in secrets.env, mode 0600)")
         if self.external_broker:
             self.say(f"kafka: external broker at {self.bootstrap} (ADIEU_KAFKA_BOOTSTRAP)")
+        elif self.settings.broker == "kafka":
+            self.say(f"kafka: Apache Kafka on {self.bootstrap}, data in {state}/kafka/")
         else:
             self.say(f"kafka: Tansu on {self.bootstrap}, memory storage (gone when it stops)")
         self.say(f"mail: SMTP catcher on 127.0.0.1:{self.settings.smtp_port} -> {state}/mail/")
@@ -84,13 +90,30 @@ class _Stack:
                     f"port {self.settings.broker_port} is in use; stop what listens there"
                     " or set DEVSTACK_BROKER_PORT"
                 )
-            broker = TansuBroker(self.settings.broker_port)
-            broker.start()
-            stack.callback(broker.stop)
+            self._start_broker(stack)
         if port_in_use(self.settings.smtp_port):
             raise RuntimeError(f"port {self.settings.smtp_port} is in use; set DEVSTACK_SMTP_PORT")
         self.catcher.start()
         stack.callback(self.catcher.stop)
+
+    def _start_broker(self, stack: contextlib.ExitStack) -> None:
+        settings = self.settings
+        if settings.broker == "kafka":
+            if port_in_use(settings.kafka_controller_port):
+                raise RuntimeError(
+                    f"port {settings.kafka_controller_port} (Kafka's controller) is in use;"
+                    " set DEVSTACK_KAFKA_CONTROLLER_PORT"
+                )
+            self.say("kafka: starting Apache Kafka (the first run fetches its jars with Maven)")
+            kafka = KafkaBroker(
+                settings.broker_port, settings.state_dir / "kafka", settings.kafka_controller_port
+            )
+            kafka.start(settings.kafka_ready_timeout_seconds)
+            stack.callback(kafka.stop)
+            return
+        broker = TansuBroker(settings.broker_port)
+        broker.start()
+        stack.callback(broker.stop)
 
     def run_services(self) -> bool:
         """Start the services and watch them; True if we stopped because we were asked to."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,8 +20,15 @@ class DevstackSettings(BaseSettings):
 
     var_dir: Path = Path("var")
     """Where the stack keeps secrets, databases, mail and SMS."""
+    broker: Literal["tansu", "kafka"] = "tansu"
+    """tansu (embedded, memory only) or kafka (Apache Kafka, data in var/kafka/)."""
     broker_port: int = Field(default=9092, ge=1, le=65535)
-    """Tansu's port."""
+    """The broker's port."""
+    kafka_controller_port: int = Field(default=9093, ge=1, le=65535)
+    """Apache Kafka's controller port."""
+    # Apache Kafka took 10-80 s to answer its first metadata request on two busy cores.
+    kafka_ready_timeout_seconds: float = Field(default=180.0, gt=0)
+    """How long to wait for Apache Kafka to answer."""
     smtp_port: int = Field(default=1025, ge=1, le=65535)
     """The mail catcher's port."""
     # Generous: the first start on a cold machine imports Faust four times in parallel.

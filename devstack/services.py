@@ -53,6 +53,7 @@ def service_environment(
     secrets: Mapping[str, str],
     broker_bootstrap: str,
     caller: Mapping[str, str] | None = None,
+    broker_kind: str = "tansu",
 ) -> dict[str, str]:
     """The environment every child gets: local defaults, overridden by the caller's own.
 
@@ -62,6 +63,7 @@ def service_environment(
     state = settings.state_dir
     defaults: dict[str, str] = {
         "ADIEU_KAFKA_BOOTSTRAP": broker_bootstrap,
+        "ADIEU_BROKER_KIND": broker_kind,
         "ADIEU_LOG_FORMAT": "text",
         "NOTIFIER_SMS_DIR": str(state / "sms"),
         "NOTIFIER_SMTP_HOST": "127.0.0.1",
