@@ -15,7 +15,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.crypto import decode_key
 from shared.topics import Topics
 
-__all__ = ["Key32", "Key32OrEmpty", "PlatformSettings", "ServiceSettings", "key_bytes"]
+__all__ = [
+    "BrokerKind",
+    "Key32",
+    "Key32OrEmpty",
+    "PlatformSettings",
+    "ServiceSettings",
+    "key_bytes",
+]
+
+# Which broker the platform talks to; shared/faust_app.py adapts Faust to each (docs/kafka.md).
+BrokerKind = Literal["kafka", "tansu"]
 
 
 def key_bytes(key: SecretStr) -> bytes:
@@ -48,28 +58,31 @@ class PlatformSettings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     """Kafka bootstrap servers (host:port, comma-separated)."""
+    # Apache Kafka is what operators run; `make run` and the tests say "tansu" when it is.
+    broker_kind: BrokerKind = "kafka"
+    """Which broker this is, kafka or tansu: the idempotent producer and the usual group timeouts
+    on Apache Kafka, Tansu's work-arounds on Tansu (docs/kafka.md). make run sets it.
+    """
     topic_prefix: str = "adieu."
     """Prefix of every topic and consumer group."""
     topic_partitions: int = Field(default=4, ge=1)
     """Partitions of the topics the services create."""
     topic_replication: int = Field(default=1, ge=1)
     """Replication factor of the topics the services create."""
-    # Tansu does not wake parked fetches when data arrives, so this bounds each hop's latency.
+    # Bounds each hop's latency on both brokers (shared/faust_app.py, patch 1).
     consumer_fetch_wait_ms: int = Field(default=50, ge=1, le=5000)
-    """Consumer fetch wait (1-5000 ms); bounds each hop's latency on Tansu (the compose file sets
-    500).
-    """
+    """Consumer fetch wait (1-5000 ms); bounds each hop's latency on either broker."""
     consumer_batch_size: int = Field(default=100, ge=1, le=1000)
     """Most records a consumer applies in one SQLite transaction (1: one commit per record)."""
     consumer_batch_wait_ms: int = Field(default=5, ge=1, le=1000)
     """How long a consumer waits for more records before it applies a partial batch."""
-    # Faust's 60 s default makes a group join take ~30 s on Tansu; see shared notes/broker.md.
-    broker_session_timeout_seconds: float = Field(default=6.0, gt=0)
-    """Consumer group session timeout."""
-    broker_heartbeat_interval_seconds: float = Field(default=1.0, gt=0)
-    """Consumer heartbeat interval."""
-    broker_rebalance_timeout_seconds: float = Field(default=10.0, gt=0)
-    """Consumer group rebalance timeout."""
+    # Unset means the broker kind's own (shared/faust_app.py, patch 2).
+    broker_session_timeout_seconds: float | None = Field(default=None, gt=0)
+    """Consumer group session timeout; unset: 6 on Tansu, Faust's 60 on Apache Kafka."""
+    broker_heartbeat_interval_seconds: float | None = Field(default=None, gt=0)
+    """Consumer heartbeat interval; unset: 1 on Tansu, Faust's 3 on Apache Kafka."""
+    broker_rebalance_timeout_seconds: float | None = Field(default=None, gt=0)
+    """Consumer group rebalance timeout; unset: 10 on Tansu, Faust's 60 on Apache Kafka."""
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     """The outbox relay's safety-net poll (it is also woken by every commit)."""
     consumer_max_attempts: int = Field(default=3, ge=1)

@@ -1,12 +1,29 @@
-"""The Faust app every service runs, tuned for what the broker really does (notes/broker.md).
+"""The Faust app every service runs: the one place Adieu adapts faust-streaming.
 
-- The consumer's fetch wait becomes a setting: Faust hard-codes 1.5 s, and Tansu does not wake
-  a parked fetch when data arrives, so each hop would otherwise take up to that long.
-- Session and heartbeat timeouts are short enough that a worker joins its group in seconds.
-- Seeking "back to committed" also seeks partitions with no committed offset back to the
-  beginning, so records Faust drops around a rebalance are fetched again, not skipped.
-- No Faust tables, no leader topic, no Faust web server: state lives in SQLite and HTTP is
-  served by uvicorn (see :mod:`shared.runtime`).
+Handlers never see Faust: they get records through :func:`subscribe` and publish through
+:class:`FaustPublisher`. What Adieu changes in Faust, and on which broker (``ADIEU_BROKER_KIND``,
+measurements in shared notes/broker.md and docs/kafka.md):
+
+1. **Fetch wait** (both). Faust hard-codes a 1.5 s fetch wait; the wait becomes
+   ``ADIEU_CONSUMER_FETCH_WAIT_MS``. Tansu never wakes a parked fetch when data arrives.
+   Apache Kafka does, but aiokafka keeps one fetch in flight per broker and leaves out of it
+   the partitions whose records the consumer still holds, so a record arriving on one of
+   those waits for the parked fetch to come back: measured on Kafka 4.1 with 1.5 s, 4 of 10
+   hops took 1.3 s (docs/kafka.md).
+2. **Short group timeouts** (Tansu only). Tansu answers JoinGroup only after about half the
+   session timeout, so Faust's 60 s default would keep a worker without partitions for ~30 s.
+   On Apache Kafka a join is answered at once and the usual timeouts stay, unless set.
+3. **Seek back to the beginning** (both). Faust drops records it prefetched while its flow is
+   stopped around a rebalance, then seeks "back to committed"; aiokafka leaves a partition with
+   no committed offset where the fetcher got to, so those records were skipped. The cause is in
+   Faust and aiokafka, not the broker, so the guard stays on both
+   (tests/integration/shared/test_rebalance.py runs on both).
+4. **Idempotent producer** (Apache Kafka only). Kafka de-duplicates a producer's retried sends;
+   Tansu answers InitProducerId with an error, so there delivery stays at-least-once (every
+   consumer is idempotent either way).
+
+No Faust tables, no leader topic, no Faust web server: state lives in SQLite and HTTP is
+served by uvicorn (see :mod:`shared.runtime`).
 """
 
 from __future__ import annotations
@@ -30,18 +47,22 @@ _FED: weakref.WeakKeyDictionary[Callable[..., Any], IdempotentConsumer] = (
 )
 
 
+# Patch 2: Tansu's group timeouts (session, heartbeat, rebalance), in seconds.
+_TANSU_GROUP_TIMEOUTS = (6.0, 1.0, 10.0)
+
+
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
-        # aiokafka reads this when it builds its fetcher in start(), which has not run yet.
+        # Patch 1. aiokafka reads this when it builds its fetcher in start(), not run yet.
         consumer._fetch_max_wait_ms = getattr(self.app, "adieu_fetch_wait_ms", 50)
         return consumer
 
     async def seek_to_committed(self) -> Mapping[Any, int]:
         """Seek every assigned partition to its committed offset, or to the beginning if none.
 
-        Faust drops records it fetched while its flow is stopped (around a rebalance) and then
-        seeks "back to committed", but aiokafka leaves a partition with no committed offset
+        Patch 3. Faust drops records it fetched while its flow is stopped (around a rebalance)
+        and then seeks "back to committed", but aiokafka leaves a partition with no committed offset
         where the fetcher got to, so the dropped records were skipped for good (notes/broker.md:
         19-49 of a run's messages lost in 5 of 9 two-worker runs; 0 of 9 with this seek).
         Consumers are idempotent, so reading such a partition again from the start is safe.
@@ -65,14 +86,24 @@ class _Consumer(faust_aiokafka.Consumer):
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
 
+class _Producer(faust_aiokafka.Producer):
+    def _settings_extra(self) -> Mapping[str, Any]:
+        extra = dict(super()._settings_extra())
+        if getattr(self.app, "adieu_idempotent", False):  # patch 4, on Apache Kafka only
+            extra.update(acks="all", enable_idempotence=True)
+        return extra
+
+
 class _Transport(faust_aiokafka.Transport):
     Consumer = _Consumer
+    Producer = _Producer
 
 
 class _App(faust.App):
     adieu_fetch_wait_ms: int = 50
     adieu_batch_size: int = 1
     adieu_batch_wait_seconds: float = 0.005
+    adieu_idempotent: bool = False
 
     def _new_transport(self) -> Any:
         return _Transport(self.conf.broker_consumer, self)
@@ -100,15 +131,27 @@ def create_faust_app(service: str, platform: PlatformSettings, data_dir: Path) -
         # Faust's default (20 minutes) would park the outbox relay behind one lost send;
         # failing sooner lets the relay retry the row (consumers are idempotent).
         producer_request_timeout=30.0,
-        broker_session_timeout=platform.broker_session_timeout_seconds,
-        broker_heartbeat_interval=platform.broker_heartbeat_interval_seconds,
-        broker_rebalance_timeout=platform.broker_rebalance_timeout_seconds,
         broker_commit_interval=1.0,
+        **_group_timeouts(platform),
     )
     app.adieu_fetch_wait_ms = platform.consumer_fetch_wait_ms
     app.adieu_batch_size = platform.consumer_batch_size
     app.adieu_batch_wait_seconds = platform.consumer_batch_wait_ms / 1000
+    app.adieu_idempotent = platform.broker_kind == "kafka"
     return app
+
+
+def _group_timeouts(platform: PlatformSettings) -> dict[str, Any]:
+    """The consumer-group timeouts given, else the broker kind's own (patch 2)."""
+    given: list[float | None] = [
+        platform.broker_session_timeout_seconds,
+        platform.broker_heartbeat_interval_seconds,
+        platform.broker_rebalance_timeout_seconds,
+    ]
+    names = ("broker_session_timeout", "broker_heartbeat_interval", "broker_rebalance_timeout")
+    if platform.broker_kind == "tansu":
+        given = [g or d for g, d in zip(given, _TANSU_GROUP_TIMEOUTS, strict=True)]
+    return {name: value for name, value in zip(names, given, strict=True) if value is not None}
 
 
 def subscribe(app: Any, topic_name: str, consumer: IdempotentConsumer) -> None:
