@@ -1,32 +1,90 @@
-"""Fixtures for every test layer: one real broker per session, fresh topics and keys per test."""
+"""Fixtures for every test layer: one real broker per session and kind, fresh topics and keys
+per test. Tests that touch the broker run once on Tansu and once on Apache Kafka
+(tests/support/brokers.py)."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from devstack.broker import TansuBroker, free_port
+from devstack.kafka_broker import KafkaBroker, KafkaUnavailable
 from devstack.mailcatcher import MailCatcher
 from shared.config import PlatformSettings
+from tests.support.brokers import BrokerCounts, BrokerUnderTest, broker_kinds, in_ci
 from tests.support.platform import Keys, new_keys, platform_settings
+
+_counts = BrokerCounts()
+
+
+class _KafkaBoot:
+    """Apache Kafka started in a thread as the session begins, so its JVM boots while the
+    Tansu half runs (a cold start took 10-80 s here, depending on the machine's load)."""
+
+    def __init__(self, base: Path) -> None:
+        self.proxied = (free_port(), free_port())
+        self.broker = KafkaBroker(free_port(), base, free_port(), proxied=self.proxied)
+        self.error: KafkaUnavailable | None = None
+        self._thread = threading.Thread(target=self._start, name="kafka-boot", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.broker.start(timeout=240)
+        except KafkaUnavailable as exc:
+            self.error = exc
+
+    def wait(self) -> KafkaBroker:
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.broker
+
+
+_boot: list[_KafkaBoot] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for boot in _boot:
+        boot.broker.stop()
+        shutil.rmtree(boot.broker.state_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", params=broker_kinds())
+def broker(request: pytest.FixtureRequest) -> Iterator[BrokerUnderTest]:
+    """A real broker for this session: Tansu, or Apache Kafka (or KAFKA_BOOTSTRAP's)."""
+    kind = request.param
+    if kind == "tansu":
+        tansu = TansuBroker(free_port())
+        tansu.start()
+        try:
+            yield BrokerUnderTest("tansu", tansu.bootstrap)
+        finally:
+            tansu.stop()
+        return
+    external = os.environ.get("KAFKA_BOOTSTRAP")
+    if external:
+        yield BrokerUnderTest("kafka", external)
+        return
+    try:
+        kafka = _boot[0].wait()
+    except KafkaUnavailable as exc:
+        if in_ci():
+            pytest.fail(f"Apache Kafka is required in CI: {exc}", pytrace=False)
+        pytest.skip(f"Apache Kafka tests did NOT run: {exc}")
+    yield BrokerUnderTest("kafka", kafka.bootstrap, _boot[0].proxied)
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
-    """A real Kafka-protocol broker: Tansu started for this session, or KAFKA_BOOTSTRAP's."""
-    external = os.environ.get("KAFKA_BOOTSTRAP")
-    if external:
-        yield external
-        return
-    broker = TansuBroker(free_port())
-    broker.start()
-    try:
-        yield broker.bootstrap
-    finally:
-        broker.stop()
+def kafka_bootstrap(broker: BrokerUnderTest) -> str:
+    """The session broker's bootstrap address."""
+    return broker.bootstrap
 
 
 @pytest.fixture
@@ -35,9 +93,9 @@ def keys() -> Keys:
 
 
 @pytest.fixture
-def platform(kafka_bootstrap: str, keys: Keys) -> PlatformSettings:
+def platform(broker: BrokerUnderTest, keys: Keys) -> PlatformSettings:
     """Platform settings with a topic prefix (and so consumer groups) of this test's own."""
-    return platform_settings(kafka_bootstrap, keys)
+    return platform_settings(broker, keys)
 
 
 @pytest.fixture
@@ -49,3 +107,40 @@ async def mail_catcher(tmp_path: Path) -> AsyncIterator[MailCatcher]:
         yield catcher
     finally:
         catcher.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Remember which broker each broker-touching test runs on, for the closing summary, and
+    start booting Apache Kafka if any test will want it."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "broker" in callspec.params:
+            item.stash[_KIND] = callspec.params["broker"]
+    wanted = any(item.stash.get(_KIND, None) == "kafka" for item in items)
+    if wanted and not _boot and not os.environ.get("KAFKA_BOOTSTRAP"):
+        _boot.append(_KafkaBoot(Path(tempfile.mkdtemp(prefix="adieu-kafka-"))))
+
+
+_KIND = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    report = yield
+    kind = item.stash.get(_KIND, None)
+    assert isinstance(report, pytest.TestReport)
+    # A test's outcome is its call's, or its setup's when that failed or skipped.
+    if kind is not None and (
+        report.when == "call" or (report.when == "setup" and report.outcome != "passed")
+    ):
+        _counts.add(kind, report.outcome)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The count of broker-touching tests run on each broker."""
+    lines = _counts.lines()
+    if lines:
+        terminalreporter.write_sep("=", "tests that touch the broker")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from tests.support.brokers import BrokerUnderTest
 from tests.support.polling import eventually
 from tests.support.stack import ROOT, Stack, codes_sent_to, running_stack
 
@@ -62,9 +63,12 @@ WORDS = {
 
 
 @pytest.fixture(scope="module")
-def stack(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    chromium: Path, tmp_path_factory: pytest.TempPathFactory, broker: BrokerUnderTest
+) -> Iterator[Stack]:
     brand = {"WEB_SHOP_NAME": "Fjellbutikken", "WEB_BRAND_COLOR": "#1f5c4a"}
-    with running_stack(tmp_path_factory.mktemp("web-platform"), "web", brand) as running:
+    base = tmp_path_factory.mktemp("web-platform")
+    with running_stack(base, "web", broker, brand) as running:
         yield running
 
 

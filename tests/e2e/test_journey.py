@@ -20,15 +20,16 @@ import pytest
 
 from shared.crypto import DecryptionError, FieldCipher, decode_key
 from shared.shredding import SEALED_PREFIX, KeyWrapper, open_field
+from tests.support.brokers import BrokerUnderTest
 from tests.support.kafka import read_events
 from tests.support.polling import eventually
 from tests.support.stack import Stack, emails_to, only_code, running_stack, sms_to, text_of
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, broker: BrokerUnderTest) -> Iterator[Stack]:
     """``python -m devstack`` exactly as ``make run`` starts it; stopped with SIGTERM."""
-    with running_stack(tmp_path_factory.mktemp("platform"), "e2e") as running:
+    with running_stack(tmp_path_factory.mktemp("platform"), "e2e", broker) as running:
         yield running
     assert "adieu ready:" in running.log.read_text()
 

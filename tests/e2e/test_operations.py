@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.brokers import BrokerUnderTest
 from tests.support.polling import eventually
 from tests.support.stack import codes_sent_to, running_stack
 
@@ -44,10 +45,11 @@ class Ops:
 
 
 @pytest.fixture(scope="module")
-def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ops]:
+def ops(tmp_path_factory: pytest.TempPathFactory, broker: BrokerUnderTest) -> Iterator[Ops]:
     # JSON logs as in production (`make run` prints text), so every line can be checked.
     json_logs = {"ADIEU_LOG_FORMAT": "json"}
-    with running_stack(tmp_path_factory.mktemp("operations"), "ops", json_logs) as stack:
+    base = tmp_path_factory.mktemp("operations")
+    with running_stack(base, "ops", broker, json_logs) as stack:
         yield Ops(stack.log, stack.var_dir, stack.urls, stack.env, stack.secrets())
 
 

@@ -13,6 +13,7 @@ from services.survey.app import bootstrap
 from services.survey.config import Settings
 from shared.config import PlatformSettings
 from shared.events import SurveySubmitted
+from tests.support.brokers import BrokerUnderTest
 from tests.support.kafka import read_events
 from tests.support.platform import Keys
 from tests.support.polling import eventually
@@ -22,24 +23,28 @@ from tests.support.survey import open_request
 
 
 @pytest.fixture
-def proxy_port() -> int:
-    return free_port()
+def proxy_port(broker: BrokerUnderTest) -> int:
+    return broker.proxied[1] if broker.proxied else free_port()
 
 
 @pytest.fixture
-def own_broker(proxy_port: int) -> Iterator[TansuBroker]:
-    """A broker of this test's own that advertises the proxy, so clients always go through it."""
-    broker = TansuBroker(free_port(), advertised_port=proxy_port)
-    broker.start()
+def target_port(broker: BrokerUnderTest, proxy_port: int) -> Iterator[int]:
+    """Where the proxy forwards: a listener of the session's Kafka that advertises the proxy,
+    or a Tansu of this test's own that does, so clients always go through the proxy."""
+    if broker.proxied:
+        yield broker.proxied[0]
+        return
+    tansu = TansuBroker(free_port(), advertised_port=proxy_port)
+    tansu.start()
     try:
-        yield broker
+        yield tansu.port
     finally:
-        broker.stop()
+        tansu.stop()
 
 
 @pytest.fixture
-async def proxy(own_broker: TansuBroker, proxy_port: int) -> AsyncIterator[TcpProxy]:
-    tcp = TcpProxy(proxy_port, own_broker.port)
+async def proxy(target_port: int, proxy_port: int) -> AsyncIterator[TcpProxy]:
+    tcp = TcpProxy(proxy_port, target_port)
     await tcp.start()
     try:
         yield tcp

@@ -26,6 +26,7 @@ from shared.clock import SystemClock
 from shared.config import PlatformSettings
 from shared.events import AccountRegistered, Event, encode_event, new_event
 from tests.integration.shared.rebalance_worker import CONSUMER, database_path
+from tests.support.platform import platform_environment
 from tests.support.polling import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -87,9 +88,7 @@ class _Worker:
 
 def _environment(platform: PlatformSettings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADIEU_")}
-    for name, value in platform.model_dump().items():
-        secret = getattr(value, "get_secret_value", None)
-        env[f"ADIEU_{name.upper()}"] = str(secret() if secret else value)
+    env.update(platform_environment(platform))
     return env
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from shared.config import PlatformSettings
+from tests.support.brokers import BrokerUnderTest
 from tests.support.platform import Keys, new_keys, platform_settings
 
 
@@ -18,6 +19,6 @@ def module_keys() -> Keys:
 
 
 @pytest.fixture(scope="module")
-def module_platform(kafka_bootstrap: str, module_keys: Keys) -> PlatformSettings:
+def module_platform(broker: BrokerUnderTest, module_keys: Keys) -> PlatformSettings:
     """As tests/conftest.py's per-test ``platform``, but shared by one module's tests."""
-    return platform_settings(kafka_bootstrap, module_keys)
+    return platform_settings(broker, module_keys)

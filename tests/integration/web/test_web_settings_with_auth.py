@@ -38,6 +38,7 @@ from shared.config import PlatformSettings
 from shared.crypto import new_key
 from shared.events import CodeDeliveryRequested
 from tests.support.account_keys import AccountKeys
+from tests.support.brokers import BrokerUnderTest
 from tests.support.kafka import read_events
 from tests.support.platform import new_keys, platform_settings
 from tests.support.polling import eventually
@@ -88,10 +89,10 @@ class Browser:
         return await self.post("/login", {"login": login, "password": password}, "/login")
 
 
-def _module_platform(kafka_bootstrap: str) -> tuple[PlatformSettings, str]:
+def _module_platform(broker: BrokerUnderTest) -> tuple[PlatformSettings, str]:
     """Platform settings with topics of this module's own, and the token signing key."""
     keys = new_keys()
-    return platform_settings(kafka_bootstrap, keys), keys.signing_key
+    return platform_settings(broker, keys), keys.signing_key
 
 
 def _web(auth_url: str, mounts: dict[str, httpx.AsyncBaseTransport], clock: FrozenClock) -> Web:
@@ -108,9 +109,9 @@ def _web(auth_url: str, mounts: dict[str, httpx.AsyncBaseTransport], clock: Froz
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def stack(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    broker: BrokerUnderTest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
-    platform, signing = _module_platform(kafka_bootstrap)
+    platform, signing = _module_platform(broker)
     data = tmp_path_factory.mktemp("web-settings")
     # Behind the real clock: PyJWT checks `iat` against the machine's clock, not ours.
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0) - timedelta(days=1))
