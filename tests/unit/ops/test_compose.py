@@ -18,6 +18,7 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
+from devstack.kafka_broker import kafka_version
 from devstack.secrets import COMPOSE_FILES
 from shared.config import PlatformSettings
 from shared.topics import DLQ_SUFFIX, Topics
@@ -123,7 +124,9 @@ def test_services_wait_for_what_they_need_and_keep_their_database(
         assert f"{volume}:/data" in service["volumes"]
         assert volume in compose["volumes"]
         assert _environment(service)[f"{name.upper()}_DATA_DIR"] == "/data"
-    assert services["kafka"]["image"].startswith("apache/kafka:3.")
+    # The image runs the version the tests run (devstack/kafka/pom.xml).
+    assert services["kafka"]["image"] == f"apache/kafka:{kafka_version()}"
+    assert services["kafka-topics"]["image"] == services["kafka"]["image"]
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
 
 
