@@ -7,6 +7,7 @@ SQLite, so a restart of the stack loses nothing that matters.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import time
@@ -27,12 +28,30 @@ def tansu_binary() -> Path:
     return path
 
 
+def _ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
+    """A TCP port on loopback that nothing listens on right now.
+
+    Picked below the kernel's ephemeral range: a port from that range (what binding port 0
+    gives) can be taken by any outgoing connection's local end before our server binds it,
+    which busy Kafka clients made happen in the tests.
+    """
+    floor = _ephemeral_floor()
+    if floor > 11000:
+        for _ in range(50):
+            port = random.randrange(10000, floor)  # noqa: S311  # not a secret, a port number
+            if not port_in_use(port):
+                return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        found: int = sock.getsockname()[1]
+        return found
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
