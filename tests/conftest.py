@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from devstack.broker import TansuBroker, free_port
-from devstack.kafka_broker import KafkaBroker, KafkaUnavailable
+from devstack.kafka_broker import KafkaBroker, KafkaUnavailable, kafka_classpath
 from devstack.mailcatcher import MailCatcher
 from shared.config import PlatformSettings
 from tests.support.brokers import BrokerCounts, BrokerUnderTest, broker_kinds, in_ci
@@ -82,6 +82,21 @@ def broker(request: pytest.FixtureRequest) -> Iterator[BrokerUnderTest]:
 
 
 @pytest.fixture(scope="session")
+def kafka_runnable() -> None:
+    """Java and the Kafka jars, for the tests that start an Apache Kafka of their own."""
+    try:
+        if shutil.which("java") is None:
+            raise KafkaUnavailable(
+                "`java` is not on PATH (apt-get install openjdk-17-jre-headless)"
+            )
+        kafka_classpath()
+    except KafkaUnavailable as exc:
+        if in_ci():
+            pytest.fail(f"Apache Kafka is required in CI: {exc}", pytrace=False)
+        pytest.skip(f"Apache Kafka tests did NOT run: {exc}")
+
+
+@pytest.fixture(scope="session")
 def kafka_bootstrap(broker: BrokerUnderTest) -> str:
     """The session broker's bootstrap address."""
     return broker.bootstrap
@@ -112,11 +127,19 @@ async def mail_catcher(tmp_path: Path) -> AsyncIterator[MailCatcher]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Remember which broker each broker-touching test runs on, for the closing summary, and
     start booting Apache Kafka if any test will want it."""
+    kafka_wanted = "kafka" in broker_kinds()
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "broker" in callspec.params:
             item.stash[_KIND] = callspec.params["broker"]
-    wanted = any(item.stash.get(_KIND, None) == "kafka" for item in items)
+        elif item.get_closest_marker("kafka_only") is not None:
+            item.stash[_KIND] = "kafka"
+            if not kafka_wanted:
+                item.add_marker(pytest.mark.skip(reason="ADIEU_TEST_BROKERS leaves Kafka out"))
+    wanted = any(
+        item.stash.get(_KIND, None) == "kafka" and item.get_closest_marker("kafka_only") is None
+        for item in items
+    )
     if wanted and not _boot and not os.environ.get("KAFKA_BOOTSTRAP"):
         _boot.append(_KafkaBoot(Path(tempfile.mkdtemp(prefix="adieu-kafka-"))))
 

@@ -30,11 +30,10 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from devstack.kafka_broker import JVM_OPTS, KafkaBroker, KafkaUnavailable, kafka_classpath
+from devstack.kafka_broker import JVM_OPTS, KafkaBroker, kafka_classpath
 from devstack.mailcatcher import MailCatcher
 from shared.topics import DLQ_SUFFIX, Topics
 from tests.e2e.test_journey import Person, _journey
-from tests.support.brokers import broker_kinds, in_ci
 from tests.support.compose import (
     HostMap,
     environment_of,
@@ -57,9 +56,7 @@ TOOLS = {
 # What an operator could set in the shell before `docker compose up`: a short grace period.
 SHELL = {"DELETION_GRACE_SECONDS": "2", "DELETION_SCAN_INTERVAL_SECONDS": "0.3"}
 
-pytestmark = pytest.mark.skipif(
-    "kafka" not in broker_kinds(), reason="ADIEU_TEST_BROKERS leaves Apache Kafka out"
-)
+pytestmark = [pytest.mark.kafka_only, pytest.mark.usefixtures("kafka_runnable")]
 
 
 def _tools(bin_dir: Path) -> Path:
@@ -243,12 +240,7 @@ def secrets(tmp_path: Path) -> Path:
 async def test_docker_compose_runs_a_whole_journey_on_apache_kafka(
     compose: _Compose, secrets: Path, tmp_path: Path
 ) -> None:
-    try:
-        kafka = await compose.start_kafka()
-    except KafkaUnavailable as exc:
-        if in_ci():
-            raise
-        pytest.skip(f"Apache Kafka tests did NOT run: {exc}")
+    kafka = await compose.start_kafka()
     await compose.create_topics()
     await _topics_as_the_services_expect(kafka.bootstrap, "adieu.")
     compose.start_mail()

@@ -27,14 +27,11 @@ from tests.e2e.test_journey import (
     _request_deletion,
     _wait_for_purge,
 )
-from tests.support.brokers import broker_kinds
 from tests.support.kafka import read_events
 from tests.support.polling import eventually
 from tests.support.stack import Stack, codes_sent_to, running_stack
 
-pytestmark = pytest.mark.skipif(
-    "kafka" not in broker_kinds(), reason="ADIEU_TEST_BROKERS leaves Apache Kafka out"
-)
+pytestmark = [pytest.mark.kafka_only, pytest.mark.usefixtures("kafka_runnable")]
 GROUPS = ("auth", "deletion", "survey", "notifier")
 PARTITIONS = 4  # devstack's ADIEU_TOPIC_PARTITIONS
 PERSON = Person(
