@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from services.notifier.config import Settings as NotifierSettings
 from shared.config import PlatformSettings, key_bytes
 from shared.crypto import encode_key, new_key
+from tests.support.brokers import BrokerUnderTest
 from tests.support.platform import new_keys, platform_settings
 
 
@@ -35,7 +36,7 @@ def test_a_32_byte_key_reads_back_as_its_bytes() -> None:
 def test_the_notifiers_throttle_key_is_checked_when_read() -> None:
     with pytest.raises(ValidationError, match="throttle_key"):
         NotifierSettings(
-            platform=platform_settings("127.0.0.1:1", new_keys()),
+            platform=platform_settings(BrokerUnderTest("tansu", "127.0.0.1:1"), new_keys()),
             key_wrapping_key=new_key(),
             throttle_key=encode_key(b"x" * 31),
         )
