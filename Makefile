@@ -17,12 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/python -m devstack
 
-# Every broker-touching test runs on Tansu and on Apache Kafka; ADIEU_TEST_BROKERS=tansu (or
-# kafka) runs one of them only.
+# Every broker-touching test runs on Tansu and on Apache Kafka, the two halves side by side
+# (scripts/run-tests); ADIEU_TEST_BROKERS=tansu (or kafka) runs one of them only.
 test: $(STAMP)
 	scripts/ensure-chromium
 	scripts/ensure-kafka
-	$(BIN)/python -m pytest
+	scripts/run-tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -124,7 +124,8 @@ async def mail_catcher(tmp_path: Path) -> AsyncIterator[MailCatcher]:
         catcher.stop()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by the markers added here
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Remember which broker each broker-touching test runs on, for the closing summary, and
     start booting Apache Kafka if any test will want it."""
     kafka_wanted = "kafka" in broker_kinds()
@@ -136,11 +137,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.stash[_KIND] = "kafka"
             if not kafka_wanted:
                 item.add_marker(pytest.mark.skip(reason="ADIEU_TEST_BROKERS leaves Kafka out"))
+        kind = item.stash.get(_KIND, None)
+        if kind is not None:
+            item.add_marker(f"broker_{kind}")
     wanted = any(
         item.stash.get(_KIND, None) == "kafka" and item.get_closest_marker("kafka_only") is None
         for item in items
     )
-    if wanted and not _boot and not os.environ.get("KAFKA_BOOTSTRAP"):
+    booting = wanted and not _boot and not config.option.collectonly
+    if booting and not os.environ.get("KAFKA_BOOTSTRAP"):
         _boot.append(_KafkaBoot(Path(tempfile.mkdtemp(prefix="adieu-kafka-"))))
 
 

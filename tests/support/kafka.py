@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.events import Event, decode_event, encode_event
 
-__all__ = ["produce_event", "produce_raw", "read_dead_letters", "read_events"]
+__all__ = ["produce_event", "produce_raw", "read_dead_letters", "read_events", "read_values"]
 
 
 async def produce_raw(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
@@ -60,3 +60,8 @@ async def read_events(bootstrap: str, topic: str) -> list[Event]:
 async def read_dead_letters(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     """Every dead letter on ``topic``'s DLQ so far."""
     return [json.loads(value) for value in await _read_values(bootstrap, topic + ".dlq")]
+
+
+async def read_values(bootstrap: str, topic: str) -> list[bytes]:
+    """Every record value on ``topic`` so far, undecoded."""
+    return await _read_values(bootstrap, topic)
