@@ -4,6 +4,7 @@ per test. Tests that touch the broker run once on Tansu and once on Apache Kafka
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -17,7 +18,13 @@ from devstack.broker import TansuBroker, free_port
 from devstack.kafka_broker import KafkaBroker, KafkaUnavailable, kafka_classpath
 from devstack.mailcatcher import MailCatcher
 from shared.config import PlatformSettings
-from tests.support.brokers import BrokerCounts, BrokerUnderTest, broker_kinds, in_ci
+from tests.support.brokers import (
+    BrokerCounts,
+    BrokerUnderTest,
+    broker_kinds,
+    in_ci,
+    warm_up,
+)
 from tests.support.platform import Keys, new_keys, platform_settings
 
 _counts = BrokerCounts()
@@ -37,8 +44,11 @@ class _KafkaBoot:
     def _start(self) -> None:
         try:
             self.broker.start(timeout=240)
+            asyncio.run(warm_up(self.broker.bootstrap))
         except KafkaUnavailable as exc:
             self.error = exc
+        except Exception as exc:  # a warm-up that failed says so in every Kafka test
+            self.error = KafkaUnavailable(f"Kafka started but did not serve groups: {exc!r}")
 
     def wait(self) -> KafkaBroker:
         self._thread.join()

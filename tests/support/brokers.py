@@ -8,13 +8,18 @@ Kafka runs at a broker of your own instead of starting one.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
 from shared.config import BrokerKind
 
-__all__ = ["KINDS", "BrokerCounts", "BrokerUnderTest", "broker_kinds", "in_ci"]
+__all__ = ["KINDS", "BrokerCounts", "BrokerUnderTest", "broker_kinds", "in_ci", "warm_up"]
 
 KINDS: tuple[BrokerKind, ...] = ("tansu", "kafka")
 
@@ -63,3 +68,35 @@ class BrokerCounts:
                 parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
                 lines.append(f"on {kind}: {sum(counts.values())} tests ({parts})")
         return lines
+
+
+async def warm_up(bootstrap: str, timeout: float = 120.0) -> None:
+    """Have a fresh Apache Kafka create and load its group and producer-id state now.
+
+    Its first consumer group creates ``__consumer_offsets`` and its first idempotent producer
+    loads the transaction coordinator; on a busy machine that took long enough to outlast the
+    first test stack's ready timeout. Done once, in the boot thread, before any test needs it.
+    """
+    topic = "adieu-warm-up"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        if topic not in await admin.list_topics():
+            await admin.create_topics([NewTopic(topic, 1, 1)])
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=topic, auto_offset_reset="earliest"
+    )
+    await producer.start()
+    await consumer.start()
+    try:
+        await asyncio.wait_for(producer.send_and_wait(topic, b"warm"), timeout)
+        deadline = time.monotonic() + timeout
+        while not consumer.assignment() and time.monotonic() < deadline:
+            await consumer.getmany(timeout_ms=500)
+        await consumer.commit()
+    finally:
+        await consumer.stop()
+        await producer.stop()
