@@ -53,8 +53,9 @@ TOOLS = {
     "kafka-configs.sh": "kafka.admin.ConfigCommand",
     "kafka-broker-api-versions.sh": "org.apache.kafka.tools.BrokerApiVersionsCommand",
 }
-# What an operator could set in the shell before `docker compose up`: a short grace period.
-SHELL = {"DELETION_GRACE_SECONDS": "2", "DELETION_SCAN_INTERVAL_SECONDS": "0.3"}
+# What an operator could set in the shell before `docker compose up`: a short grace period
+# (as long as tests/support/stack.py's, for the same reason).
+SHELL = {"DELETION_GRACE_SECONDS": "4", "DELETION_SCAN_INTERVAL_SECONDS": "0.3"}
 
 pytestmark = [pytest.mark.kafka_only, pytest.mark.usefixtures("kafka_runnable")]
 
