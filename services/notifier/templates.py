@@ -2,10 +2,10 @@
 
 Each message is one file, ``messages/<language>/<template>.txt``, that sets ``subject``, ``text``
 (paragraphs separated by blank lines) and ``sms``. The HTML part is the shared
-``messages/layout.html`` filled with the same paragraphs; it is autoescaped, so a shop name or
-value can never inject markup. Dates are written out (``2. februar 2026 kl. 14:30 UTC``) so the
-only six-digit number in a message is the code itself, once; the code is never in a subject
-line, which lock screens show.
+``messages/layout.html`` (the shop's name on its colour) filled with the same paragraphs; it
+is autoescaped, so a shop name or value can never inject markup. Dates are written out
+(``2. februar 2026 kl. 14:30 UTC``) so the only six-digit number in a message is the code
+itself, once; the code is never in a subject line, which lock screens show.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 
 from services.notifier.domain import Template
+from shared.brand import DEFAULT_BRAND_COLOR
 from shared.events import Channel, Language
 
 __all__ = ["MissingValue", "Rendered", "format_deadline", "render"]
@@ -109,6 +110,7 @@ def render(
     deadline: datetime | None = None,
     time_zone: str | None = None,
     channel: Channel | None = None,
+    brand_color: str = DEFAULT_BRAND_COLOR,
 ) -> Rendered:
     """Fill in ``template`` in ``language``; raise :class:`MissingValue` if a value is lacking."""
     values: dict[str, object] = {"shop": shop_name, "channel": channel, "language": language}
@@ -125,9 +127,21 @@ def render(
     subject, text, sms = (_part(message, name) for name in ("subject", "text", "sms"))
     paragraphs = text.split("\n\n")
     html = _ENVIRONMENT.get_template("layout.html").render(
-        language=language, subject=subject, paragraphs=paragraphs, code=code
+        language=language,
+        subject=subject,
+        paragraphs=paragraphs,
+        code=code,
+        shop=shop_name,
+        brand_color=_rgb(brand_color),
     )
     return Rendered(subject=subject, text=text + "\n", html=html, sms=sms)
+
+
+def _rgb(colour: str) -> str:
+    # As rgb(), not #rrggbb: a colour such as #123456 would put a second six-digit number in
+    # the e-mail beside the code.
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({red},{green},{blue})"
 
 
 def _part(message: jinja2.environment.TemplateModule, name: str) -> str:

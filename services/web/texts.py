@@ -1,6 +1,6 @@
 """Every text the pages show, in Norwegian (bokmål) and English; our own words, no brand names.
 
-The shop is named only through ``{shop}``, filled from ``WEB_SHOP_NAME``.
+The shop is named only through ``{shop}``, filled from ``ADIEU_SHOP_NAME``.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ WORDS = {
 
 @pytest.fixture(scope="module")
 def stack(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    brand = {"WEB_SHOP_NAME": "Fjellbutikken", "WEB_BRAND_COLOR": "#1f5c4a"}
+    brand = {"ADIEU_SHOP_NAME": "Fjellbutikken", "ADIEU_BRAND_COLOR": "#1f5c4a"}
     with running_stack(tmp_path_factory.mktemp("web-platform"), "web", brand) as running:
         yield running
 
