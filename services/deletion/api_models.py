@@ -74,6 +74,9 @@ class RequestView(BaseModel):
         default=None, description="When the request lapses if left unfinished"
     )
     purge_deadline: datetime | None = None
+    code_expires_at: datetime | None = Field(
+        default=None, description="While a code waits: when it stops being valid"
+    )
     participants: dict[str, Progress] | None = None
 
 

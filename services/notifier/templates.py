@@ -11,14 +11,14 @@ itself, once; the code is never in a subject line, which lock screens show.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
 from services.notifier.domain import Template
 from shared.brand import DEFAULT_BRAND_COLOR
+from shared.dates import format_deadline
 from shared.events import Channel, Language
 
 __all__ = ["MissingValue", "Rendered", "format_deadline", "render"]
@@ -46,58 +46,6 @@ class Rendered:
     text: str
     html: str
     sms: str
-
-
-_MONTHS: dict[Language, tuple[str, ...]] = {
-    "nb": (
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-
-
-def _zone(time_zone: str | None) -> tuple[tzinfo, str]:
-    """The zone to show a time in and how to name it; UTC when unknown or not a real zone."""
-    if time_zone:
-        try:
-            return ZoneInfo(time_zone), f"({time_zone})"
-        except (ZoneInfoNotFoundError, ValueError):
-            pass  # a zone the system does not know: UTC is still correct, just less local
-    return UTC, "UTC"
-
-
-def format_deadline(deadline: datetime, language: Language, time_zone: str | None = None) -> str:
-    """The deadline in the person's zone (else UTC), in words and ``HH:MM`` (no six digits)."""
-    zone, zone_name = _zone(time_zone)
-    moment = deadline.astimezone(zone)
-    month = _MONTHS[language][moment.month - 1]
-    if language == "nb":
-        return f"{moment.day}. {month} {moment.year} kl. {moment:%H:%M} {zone_name}"
-    return f"{moment.day} {month} {moment.year} at {moment:%H:%M} {zone_name}"
 
 
 def render(
