@@ -6,6 +6,7 @@ platform settings; it only needs to know where the APIs answer and its own secre
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -15,6 +16,8 @@ from shared.brand import BrandColor, brand_color_field, shop_name_field
 from shared.config import Key32, key_bytes
 
 __all__ = ["Settings"]
+
+_OWN_TERMS = Path(__file__).parent / "terms"
 
 
 class Settings(BaseSettings):
@@ -58,15 +61,38 @@ class Settings(BaseSettings):
     """The pages' colour, #rrggbb only (``ADIEU_BRAND_COLOR``, shared)."""
     default_language: Literal["nb", "en"] = "nb"
     """Language before sign-in, when the browser asks for neither nb nor en."""
+    shop_url: str = Field(default="/", max_length=500)
+    """Where "back to the shop" leads on the last page of a deletion."""
+    terms_dir: Path | None = None
+    """Directory with the terms of deletion as nb.txt and en.txt (paragraphs between blank
+    lines, {shop} for the shop's name); unset: Adieu's own wording."""
     log_format: Literal["json", "text"] = Field(default="json", validation_alias="ADIEU_LOG_FORMAT")
     """json or text (the platform's setting, read by the web edge too)."""
     log_level: str = Field(default="INFO", validation_alias="ADIEU_LOG_LEVEL")
     """Log level (the platform's setting, read by the web edge too)."""
 
+    @field_validator("terms_dir")
+    @classmethod
+    def _terms_in_both_languages(cls, value: Path | None) -> Path | None:
+        # Refuse to start rather than answer a person's "read the terms" with an error.
+        missing = [
+            f"{lang}.txt"
+            for lang in ("nb", "en")
+            if value and not (value / f"{lang}.txt").is_file()
+        ]
+        if missing:
+            raise ValueError(f"terms_dir lacks {', '.join(missing)}")
+        return value
+
     @field_validator("auth_url", "deletion_url", "survey_url", "notifier_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    def terms_text(self, lang: str) -> str:
+        """The terms of deletion in ``lang``, from the operator's directory or ours."""
+        directory = self.terms_dir or _OWN_TERMS
+        return (directory / f"{lang}.txt").read_text(encoding="utf-8")
 
     def session_key_bytes(self) -> bytes:
         """The decoded session key."""
