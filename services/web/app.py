@@ -77,14 +77,7 @@ def bootstrap(
         openapi_url=None,
     )
     api.state.deps = deps  # what the pages' dependencies read
-    codec = SessionCodec(settings.session_key_bytes(), clock, settings.session_max_age_seconds)
-
-    def failed(request: Request) -> Response:
-        return error_page(renderer, request, 500)
-
-    api.middleware("http")(session_middleware(codec, settings.cookie_secure, failed))
-    # Added last, so outermost: it counts every answer, the session layer's included.
-    api.add_middleware(ObservabilityMiddleware, service="web")
+    _layers(api, settings, clock, renderer)
     install_error_pages(api, renderer)
     api.include_router(health_router())
     # Ready when the services behind the pages answer; no database or broker of its own.
@@ -94,6 +87,17 @@ def bootstrap(
     for module in _PAGES:
         api.include_router(module.router)
     return Service(api=api, deps=deps)
+
+
+def _layers(api: FastAPI, settings: Settings, clock: Clock, renderer: Renderer) -> None:
+    codec = SessionCodec(settings.session_key_bytes(), clock, settings.session_max_age_seconds)
+
+    def failed(request: Request) -> Response:
+        return error_page(renderer, request, 500)
+
+    api.middleware("http")(session_middleware(codec, settings.cookie_secure, failed))
+    # Added last, so outermost: it counts every answer, the session layer's included.
+    api.add_middleware(ObservabilityMiddleware, service="web")
 
 
 def _brand_routes(api: FastAPI, settings: Settings) -> None:
