@@ -14,7 +14,6 @@ from services.auth.guard_store import GUARD_SCHEMA
 from services.auth.migrations import migrations
 from services.auth.passwords import Passwords
 from services.auth.pictures import PictureStore
-from services.auth.proof_store import PROOF_SCHEMA
 from services.auth.store import SCHEMA
 from services.auth.vault import IdentifierVault
 from shared.clock import Clock, SystemClock
@@ -59,7 +58,7 @@ def bootstrap(
     )
     db = Database(
         settings.database_path("auth"),
-        SCHEMA + GUARD_SCHEMA + PROOF_SCHEMA + REVOCATION_SCHEMA + SEALING_SCHEMA,
+        SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA + SEALING_SCHEMA,
         migrations(vault),
     )
     revocations = Revocations(db, clock, platform.token_max_lifetime_seconds)

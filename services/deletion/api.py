@@ -5,6 +5,7 @@ The request and response bodies are in :mod:`services.deletion.api_models`.
 No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
 """
 
+import math
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -186,6 +187,7 @@ def _view(request: DeletionRequest, code: CodePolicy) -> RequestView:
     issued = request.code_issued_at if request.status.value == "awaiting_code" else None
     return RequestView(
         code_expires_at=code.expires_at(issued) if issued is not None else None,
+        code_valid_minutes=math.ceil(code.ttl_seconds / 60),
         request_id=request.request_id,
         status=request.status.value,
         code_delivery_failed=request.code_delivery_failed,

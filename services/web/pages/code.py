@@ -61,7 +61,7 @@ async def _code_page(
         here="/delete/code",
         channel=session.channel,
         where=where,
-        minutes=max(math.ceil(left / 60), 1) if expires else None,
+        minutes=max(math.ceil(left / 60), 1) if expires else found.data.get("code_valid_minutes"),
     )
 
 
