@@ -187,7 +187,7 @@ def _view(request: DeletionRequest, code: CodePolicy) -> RequestView:
     issued = request.code_issued_at if request.status.value == "awaiting_code" else None
     return RequestView(
         code_expires_at=code.expires_at(issued) if issued is not None else None,
-        code_valid_minutes=math.ceil(code.ttl_seconds / 60),
+        code_valid_minutes=math.ceil(code.ttl_seconds / 60) if lapses else None,
         request_id=request.request_id,
         status=request.status.value,
         code_delivery_failed=request.code_delivery_failed,

@@ -77,7 +77,9 @@ class RequestView(BaseModel):
     code_expires_at: datetime | None = Field(
         default=None, description="While a code waits: when it stops being valid"
     )
-    code_valid_minutes: int = Field(description="How long a code is valid once sent")
+    code_valid_minutes: int | None = Field(
+        default=None, description="Until the code is confirmed: how long a code is valid once sent"
+    )
     participants: dict[str, Progress] | None = None
 
 
