@@ -45,7 +45,7 @@ async def _send(deps: Deps, tx: Transaction, account: Account, correlation_id: s
         issued=issued,
         purpose="address_proof",
         channel="email" if account.email is not None else "sms",
-        destination_enc=None,
+        destination=None,
         correlation_id=correlation_id,
     )
 
