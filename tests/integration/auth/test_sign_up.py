@@ -12,8 +12,9 @@ from services.auth.app import bootstrap
 from services.auth.config import Settings
 from shared.clock import FrozenClock
 from shared.config import PlatformSettings
-from shared.crypto import FieldCipher, decode_key, new_key
+from shared.crypto import new_key
 from shared.events import CodeDeliveryRequested, Event
+from tests.support.account_keys import AccountKeys
 from tests.support.kafka import read_events
 from tests.support.platform import Keys
 from tests.support.polling import eventually
@@ -24,7 +25,7 @@ EMAIL = "ola@example.com"
 
 
 async def _codes(
-    platform: PlatformSettings, cipher: FieldCipher, count: int
+    platform: PlatformSettings, cipher: AccountKeys, count: int
 ) -> list[tuple[str, str, str]]:
     """``(purpose, channel, code)`` of the first ``count`` code commands, once all are there."""
 
@@ -58,7 +59,7 @@ async def test_an_unproven_account_only_takes_its_code_then_signs_in(
         token_signing_key=keys.signing_key,
         identifier_hmac_key=new_key(),
     )
-    cipher = FieldCipher(decode_key(keys.notification_key, size=32))
+    cipher = AccountKeys()  # stands in for the notifier: issues account keys, opens codes
     async with serving(bootstrap(settings, clock=clock)) as client:
         both = {"email": EMAIL, "phone": "+4791234567", "password": PASSWORD}
         refused = await client.post("/v1/sign-ups", json=both)
@@ -69,6 +70,8 @@ async def test_an_unproven_account_only_takes_its_code_then_signs_in(
         assert created.status_code == 201, created.text
         assert created.json()["channel"] == "email"
         assert created.json()["status"] == "unverified"
+        topic = platform.topics.notifier_events
+        await cipher.announce(platform.kafka_bootstrap, topic, created.json()["account_id"])
         taken = await client.post("/v1/sign-ups", json={"email": EMAIL, "password": PASSWORD})
         assert taken.json()["error"] == "identifier_taken"
 
@@ -101,6 +104,7 @@ async def test_an_unproven_account_only_takes_its_code_then_signs_in(
             "/v1/sign-ups", json={"phone": "912 34 568", "password": PASSWORD}
         )
         assert by_phone.json()["channel"] == "sms"
+        await cipher.announce(platform.kafka_bootstrap, topic, by_phone.json()["account_id"])
         # Only proof codes: the reset and the unknown login sent nothing. (Two accounts may
         # sit on two partitions, so the order between them is not fixed.)
         sent = await _codes(platform, cipher, 3)

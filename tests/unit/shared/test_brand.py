@@ -17,7 +17,7 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     keys = new_keys()
     for name, value in {
         "ADIEU_TOKEN_PUBLIC_KEY": keys.public_key,
-        "ADIEU_NOTIFICATION_KEY": keys.notification_key,
+        "NOTIFIER_KEY_WRAPPING_KEY": keys.notifier_wrapping_key,
         "DELETION_HMAC_KEY": new_key(),
         "WEB_SESSION_KEY": new_key(),
         "WEB_ADMIN_TOKEN": "an operator token of length",
