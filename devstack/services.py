@@ -90,9 +90,6 @@ def _web_defaults(env: dict[str, str]) -> None:
         env.setdefault(f"WEB_{name.upper()}_URL", f"http://{host}:{port}")
     # make run serves plain http on loopback, where a Secure cookie would never come back.
     env.setdefault("WEB_COOKIE_SECURE", "false")
-    # One shop name on the pages and in deletion's consequences, unless each is set apart.
-    if "WEB_SHOP_NAME" in env:
-        env.setdefault("DELETION_SHOP_NAME", env["WEB_SHOP_NAME"])
 
 
 def own_secrets_only(spec: ServiceSpec, env: Mapping[str, str]) -> dict[str, str]:

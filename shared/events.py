@@ -55,7 +55,7 @@ __all__ = [
 
 Channel = Literal["email", "sms"]
 Language = Literal["nb", "en"]
-CodePurpose = Literal["deletion", "password_reset", "contact_change"]
+CodePurpose = Literal["deletion", "password_reset", "contact_change", "address_proof"]
 NoticeKind = Literal[
     "deletion_scheduled",
     "deletion_completed",

@@ -21,6 +21,7 @@ from services.auth.api_models import (
     SessionIn,
     TokenOut,
 )
+from services.auth.api_signup import router as signup_router
 from services.auth.domain import registration
 from shared.http import correlation_id, from_state
 
@@ -65,7 +66,11 @@ async def create_account(body: AccountIn, request: Request, deps: AuthDeps) -> A
     status_code=201,
     response_model=TokenOut,
     responses=errors(
-        "invalid_credentials", "account_not_found", "deletion_pending", "too_many_attempts"
+        "invalid_credentials",
+        "account_not_found",
+        "deletion_pending",
+        "address_unverified",
+        "too_many_attempts",
     ),
 )
 async def create_session(body: SessionIn, request: Request, deps: AuthDeps) -> TokenOut:
@@ -134,3 +139,4 @@ async def confirm_reset(body: ResetConfirmIn, request: Request, deps: AuthDeps) 
 
 
 router.include_router(me_router)
+router.include_router(signup_router)

@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 
 from services.auth.domain import (
     AccountNotFound,
+    AddressUnproven,
     DeletionPending,
     IdentifierRetired,
     IdentifierTaken,
@@ -50,6 +51,7 @@ ERROR_STATUS = {
     "invalid_token": 401,
     "session_revoked": 401,
     "deletion_pending": 423,
+    "address_unverified": 403,
     "too_many_attempts": 429,
     "resend_cooldown": 429,
     "invalid_code": 400,
@@ -113,6 +115,11 @@ ERRORS: ErrorMap = {
         401, "invalid_credentials", "The password is not correct."
     ),
     DeletionPending: _pending,
+    AddressUnproven: lambda _: ApiError(
+        403,
+        "address_unverified",
+        "The address is not confirmed yet: enter the code we sent to it.",
+    ),
     TooManyAttempts: lambda exc: _wait(
         "too_many_attempts",
         "Too many failed attempts. Please wait before trying again.",

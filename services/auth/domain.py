@@ -28,6 +28,7 @@ __all__ = [
     "Account",
     "AccountNotFound",
     "AccountStatus",
+    "AddressUnproven",
     "DeletionPending",
     "Identifier",
     "IdentifierKind",
@@ -97,6 +98,10 @@ class AccountNotFound(Exception):
 
 class InvalidCredentials(Exception):
     """The password does not match."""
+
+
+class AddressUnproven(Exception):
+    """The account has not yet entered the code that proves its address (a new sign-up)."""
 
 
 class DeletionPending(Exception):

@@ -7,13 +7,15 @@ re-exported here for the callers that import them from this module.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from services.auth import guard_store, guards, store
+from services.auth import guard_store, guards, proof_store, store
 from services.auth.deps import Deps
 from services.auth.domain import (
     Account,
     AccountNotFound,
+    AddressUnproven,
     Identifier,
     IdentifierRetired,
     IdentifierTaken,
@@ -72,11 +74,18 @@ class IssuedToken:
     expires_in: int
 
 
-async def register(deps: Deps, details: Registration, *, correlation_id: str) -> str:
+async def register(
+    deps: Deps,
+    details: Registration,
+    *,
+    correlation_id: str,
+    within: Callable[[Transaction, Account], Awaitable[None]] | None = None,
+) -> str:
     """Create an account and announce it; return the new ``account_id``.
 
     The account row, AccountRegistered and the encrypted ContactDetailsChanged are committed
-    together, so the notifier learns the address exactly when the account exists.
+    together, so the notifier learns the address exactly when the account exists; ``within``
+    adds its own steps to that transaction (sign-up's proof code).
     """
     # Hashing is slow on purpose; do it before taking the database lock.
     password_hash = await deps.passwords.hash(details.password)
@@ -96,6 +105,8 @@ async def register(deps: Deps, details: Registration, *, correlation_id: str) ->
             raise UsernameTaken
         await store.insert_account(tx, deps.vault, account, deps.clock.now())
         await _announce(deps, tx, account, correlation_id)
+        if within is not None:
+            await within(tx, account)
     log.info("account registered", extra={"correlation_id": correlation_id})
     return account.account_id
 
@@ -164,6 +175,8 @@ async def sign_in(
         raise AccountNotFound
     await verify_password(deps, account, password, address)
     ensure_may_sign_in(account)
+    if await proof_store.is_unproven(deps.db, account.account_id):
+        raise AddressUnproven  # after the password, so only its owner learns the state
     return _issue(deps, account.account_id, session_id=None)
 
 

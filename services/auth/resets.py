@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from services.auth import guard_store, guards, store
+from services.auth import guard_store, guards, proof_store, store
 from services.auth.deps import Deps
 from services.auth.domain import check_password, parse_login
 from services.auth.policies import CodeRejected, NoActiveCode, ResendCooldown
@@ -28,7 +28,8 @@ async def request_reset(deps: Deps, *, login: str, channel: Channel, correlation
     identifier = parse_login(login, deps.phone_region)
     account = await store.find_by_identifier(deps.db, deps.vault, identifier)
     address = None if account is None else (account.email if channel == "email" else account.phone)
-    if account is None or address is None or account.status != "active":
+    usable = account is not None and not await proof_store.is_unproven(deps.db, account.account_id)
+    if account is None or address is None or account.status != "active" or not usable:
         log.info(
             "password reset asked for nothing to reset", extra={"correlation_id": correlation_id}
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from services.auth.domain import Account, Identifier
 from services.auth.policies import Notifications
+from services.auth.proof_store import PROOF_SCHEMA
 from services.auth.vault import IdentifierVault
 from shared.db import Database, Transaction, read_rows
 
@@ -58,7 +59,8 @@ def account_shape(table: str) -> str:
 ) WITHOUT ROWID;"""
 
 
-SCHEMA = """
+SCHEMA = (
+    """
 {ACCOUNTS}
 CREATE UNIQUE INDEX IF NOT EXISTS accounts_by_email_digest ON accounts (email_digest);
 CREATE UNIQUE INDEX IF NOT EXISTS accounts_by_phone_digest ON accounts (phone_digest);
@@ -78,6 +80,8 @@ CREATE TABLE IF NOT EXISTS retired_identifiers (
     digest TEXT PRIMARY KEY
 ) WITHOUT ROWID;
 """.replace("{ACCOUNTS}", account_shape("accounts"))
+    + PROOF_SCHEMA
+)
 
 _COLUMNS = (
     "account_id, email_enc, phone_enc, password_hash, username, language, status, purge_deadline"

@@ -5,6 +5,7 @@ The request and response bodies are in :mod:`services.deletion.api_models`.
 No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
 """
 
+import math
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -22,6 +23,7 @@ from services.deletion.api_models import (
     Resent,
     Scheduled,
 )
+from services.deletion.code_rules import CodePolicy
 from services.deletion.consequences import Operator
 from services.deletion.domain import (
     CodeExpired,
@@ -117,7 +119,7 @@ def build_router(
             )
         except handlers.RequestNotFound:
             raise not_found() from None
-        return _view(found)
+        return _view(found, deps.policy.code)
 
     @router.post(
         "/v1/deletion-requests/{request_id}/confirm",
@@ -180,9 +182,12 @@ def build_router(
     return router
 
 
-def _view(request: DeletionRequest) -> RequestView:
+def _view(request: DeletionRequest, code: CodePolicy) -> RequestView:
     lapses = request.status.value in ("awaiting_survey", "awaiting_code")
+    issued = request.code_issued_at if request.status.value == "awaiting_code" else None
     return RequestView(
+        code_expires_at=code.expires_at(issued) if issued is not None else None,
+        code_valid_minutes=math.ceil(code.ttl_seconds / 60) if lapses else None,
         request_id=request.request_id,
         status=request.status.value,
         code_delivery_failed=request.code_delivery_failed,

@@ -74,6 +74,12 @@ class RequestView(BaseModel):
         default=None, description="When the request lapses if left unfinished"
     )
     purge_deadline: datetime | None = None
+    code_expires_at: datetime | None = Field(
+        default=None, description="While a code waits: when it stops being valid"
+    )
+    code_valid_minutes: int | None = Field(
+        default=None, description="Until the code is confirmed: how long a code is valid once sent"
+    )
     participants: dict[str, Progress] | None = None
 
 

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from services.deletion.consequences import CATEGORIES, KNOWN_CATEGORIES
+from shared.brand import shop_name_field
 from shared.config import Key32, Key32OrEmpty, ServiceSettings, key_bytes
 
 __all__ = ["Settings"]
@@ -26,7 +27,8 @@ def _split(value: object) -> object:
 class Settings(ServiceSettings):
     """The deletion service's settings."""
 
-    model_config = SettingsConfigDict(env_prefix="DELETION_", extra="ignore")
+    # populate_by_name: tests and callers may pass shop_name= although the env name is shared.
+    model_config = SettingsConfigDict(env_prefix="DELETION_", extra="ignore", populate_by_name=True)
 
     http_port: int = 8002
     hmac_key: Key32 = Field(
@@ -59,8 +61,8 @@ class Settings(ServiceSettings):
     """Wait between codes."""
     code_max_per_request: int = Field(default=5, ge=1)
     """Codes one request may have."""
-    shop_name: str = Field(default="the shop", min_length=1, max_length=100)
-    """Shop name in the consequences text."""
+    shop_name: str = shop_name_field()
+    """The shop's name in the consequences text (``ADIEU_SHOP_NAME``, shared)."""
     data_categories: Names = CATEGORIES
     """Losses listed on the consequences page (also known: addresses, payment_methods,
     subscriptions).

@@ -101,6 +101,7 @@ def bootstrap(
         mailer=mailer or smtp_mailer(settings, clock),
         sms=sms or sms_gateway(settings),
         shop_name=settings.shop_name,
+        brand_color=settings.brand_color,
         throttle_key=throttle_key(settings),
         throttle=ThrottlePolicy(
             max_codes=settings.throttle_max_codes,

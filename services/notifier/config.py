@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.brand import BrandColor, brand_color_field, shop_name_field
 from shared.config import Key32, ServiceSettings
 
 __all__ = ["Settings"]
@@ -16,7 +17,8 @@ __all__ = ["Settings"]
 class Settings(ServiceSettings):
     """The notifier service's settings; the defaults suit a local mail catcher."""
 
-    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
+    # populate_by_name: tests and callers may pass shop_name= although the env name is shared.
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True)
 
     http_port: int = 8004
     smtp_host: str = "127.0.0.1"
@@ -38,8 +40,10 @@ class Settings(ServiceSettings):
     """PEM bundle used to verify the SMTP server's certificate; unset: the system store."""
     mail_from: str = "no-reply@shop.example"
     """Sender address."""
-    shop_name: str = "Adieu Shop"
-    """Shop name in messages."""
+    shop_name: str = shop_name_field()
+    """The shop's name in every message and as the sender's name (``ADIEU_SHOP_NAME``, shared)."""
+    brand_color: BrandColor = brand_color_field()
+    """The colour of the e-mails' branded band (``ADIEU_BRAND_COLOR``, shared)."""
     sms_gateway: Literal["file", "http"] = "file"
     """file (one file per message under NOTIFIER_SMS_DIR) or http."""
     sms_dir: Path = Path("var/sms")

@@ -185,6 +185,7 @@ def _render(
             deadline=delivery.deadline,
             time_zone=contact.time_zone if contact is not None else None,
             channel=channel,
+            brand_color=deps.brand_color,
         )
     except MissingValue as exc:
         raise PermanentFailure(str(exc)) from None

@@ -37,13 +37,17 @@ __all__ = [
 _MESSAGE_KEY_NAMESPACE = uuid.UUID("6f1d6c1e-4a59-4d7e-9a8e-2b0c2d5a9e41")
 
 # Every notice kind has a template of its own name; codes have one per purpose.
-Template = Literal["deletion_code", "password_reset_code", "contact_change_code"] | NoticeKind
+Template = (
+    Literal["deletion_code", "password_reset_code", "contact_change_code", "address_proof_code"]
+    | NoticeKind
+)
 Status = Literal["pending", "sent", "failed"]
 
 _CODE_TEMPLATES: dict[str, Template] = {
     "deletion": "deletion_code",
     "password_reset": "password_reset_code",
     "contact_change": "contact_change_code",
+    "address_proof": "address_proof_code",
 }
 _NOTICE_TEMPLATES: dict[str, Template] = {
     "deletion_scheduled": "deletion_scheduled",

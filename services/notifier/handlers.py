@@ -32,6 +32,7 @@ from services.notifier.mailer import Mailer
 from services.notifier.sms import SmsGateway
 from services.notifier.sms_length import Overflow
 from services.notifier.throttle import recipient_key
+from shared.brand import DEFAULT_BRAND_COLOR
 from shared.clock import Clock
 from shared.crypto import DecryptionError
 from shared.db import Database, Transaction
@@ -77,6 +78,7 @@ class Deps:
     sms: SmsGateway
     shop_name: str
     throttle_key: bytes
+    brand_color: str = DEFAULT_BRAND_COLOR
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sms_max_segments: int = 3

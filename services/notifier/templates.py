@@ -2,22 +2,23 @@
 
 Each message is one file, ``messages/<language>/<template>.txt``, that sets ``subject``, ``text``
 (paragraphs separated by blank lines) and ``sms``. The HTML part is the shared
-``messages/layout.html`` filled with the same paragraphs; it is autoescaped, so a shop name or
-value can never inject markup. Dates are written out (``2. februar 2026 kl. 14:30 UTC``) so the
-only six-digit number in a message is the code itself, once; the code is never in a subject
-line, which lock screens show.
+``messages/layout.html`` (the shop's name on its colour) filled with the same paragraphs; it
+is autoescaped, so a shop name or value can never inject markup. Dates are written out
+(``2. februar 2026 kl. 14:30 UTC``) so the only six-digit number in a message is the code
+itself, once; the code is never in a subject line, which lock screens show.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
 from services.notifier.domain import Template
+from shared.brand import DEFAULT_BRAND_COLOR
+from shared.dates import format_deadline
 from shared.events import Channel, Language
 
 __all__ = ["MissingValue", "Rendered", "format_deadline", "render"]
@@ -47,58 +48,6 @@ class Rendered:
     sms: str
 
 
-_MONTHS: dict[Language, tuple[str, ...]] = {
-    "nb": (
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-
-
-def _zone(time_zone: str | None) -> tuple[tzinfo, str]:
-    """The zone to show a time in and how to name it; UTC when unknown or not a real zone."""
-    if time_zone:
-        try:
-            return ZoneInfo(time_zone), f"({time_zone})"
-        except (ZoneInfoNotFoundError, ValueError):
-            pass  # a zone the system does not know: UTC is still correct, just less local
-    return UTC, "UTC"
-
-
-def format_deadline(deadline: datetime, language: Language, time_zone: str | None = None) -> str:
-    """The deadline in the person's zone (else UTC), in words and ``HH:MM`` (no six digits)."""
-    zone, zone_name = _zone(time_zone)
-    moment = deadline.astimezone(zone)
-    month = _MONTHS[language][moment.month - 1]
-    if language == "nb":
-        return f"{moment.day}. {month} {moment.year} kl. {moment:%H:%M} {zone_name}"
-    return f"{moment.day} {month} {moment.year} at {moment:%H:%M} {zone_name}"
-
-
 def render(
     template: Template,
     language: Language,
@@ -109,6 +58,7 @@ def render(
     deadline: datetime | None = None,
     time_zone: str | None = None,
     channel: Channel | None = None,
+    brand_color: str = DEFAULT_BRAND_COLOR,
 ) -> Rendered:
     """Fill in ``template`` in ``language``; raise :class:`MissingValue` if a value is lacking."""
     values: dict[str, object] = {"shop": shop_name, "channel": channel, "language": language}
@@ -125,9 +75,21 @@ def render(
     subject, text, sms = (_part(message, name) for name in ("subject", "text", "sms"))
     paragraphs = text.split("\n\n")
     html = _ENVIRONMENT.get_template("layout.html").render(
-        language=language, subject=subject, paragraphs=paragraphs, code=code
+        language=language,
+        subject=subject,
+        paragraphs=paragraphs,
+        code=code,
+        shop=shop_name,
+        brand_color=_rgb(brand_color),
     )
     return Rendered(subject=subject, text=text + "\n", html=html, sms=sms)
+
+
+def _rgb(colour: str) -> str:
+    # As rgb(), not #rrggbb: a colour such as #123456 would put a second six-digit number in
+    # the e-mail beside the code.
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({red},{green},{blue})"
 
 
 def _part(message: jinja2.environment.TemplateModule, name: str) -> str:

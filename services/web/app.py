@@ -10,14 +10,24 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from services.web.backend import Backend, SessionEnded
+from services.web.backend import Backend
 from services.web.config import Settings
-from services.web.pages import account, deletion, login, operator
-from services.web.pages.common import Deps, NotSignedIn, OperatorOnly
-from services.web.render import Renderer, redirect, session_of
-from services.web.security import CsrfRefused, session_middleware
+from services.web.errors import error_page, install_error_pages
+from services.web.pages import (
+    account,
+    code,
+    deletion,
+    login,
+    operator,
+    questionnaire,
+    signup,
+    terms,
+)
+from services.web.pages.common import Deps
+from services.web.render import Renderer
+from services.web.security import session_middleware
 from services.web.session import SessionCodec
 from shared.clock import Clock, SystemClock
 from shared.middleware import ObservabilityMiddleware
@@ -26,6 +36,7 @@ from shared.service import health_router, operations_router
 __all__ = ["Service", "bootstrap"]
 
 _STATIC = Path(__file__).parent / "static"
+_PAGES = (login, signup, account, deletion, questionnaire, code, terms, operator)
 
 
 @dataclass
@@ -65,54 +76,38 @@ def bootstrap(
         redoc_url=None,
         openapi_url=None,
     )
-    codec = SessionCodec(settings.session_key_bytes(), clock, settings.session_max_age_seconds)
-    api.middleware("http")(session_middleware(codec, settings.cookie_secure))
-    # Added last, so outermost: it counts every answer, the session layer's included.
-    api.add_middleware(ObservabilityMiddleware, service="web")
-    _install_handlers(api, renderer)
+    api.state.deps = deps  # what the pages' dependencies read
+    _layers(api, settings, clock, renderer)
+    install_error_pages(api, renderer)
     api.include_router(health_router())
     # Ready when the services behind the pages answer; no database or broker of its own.
     api.include_router(operations_router(backend.readiness))
     api.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    _brand_routes(api, settings)
+    for module in _PAGES:
+        api.include_router(module.router)
+    return Service(api=api, deps=deps)
 
+
+def _layers(api: FastAPI, settings: Settings, clock: Clock, renderer: Renderer) -> None:
+    codec = SessionCodec(settings.session_key_bytes(), clock, settings.session_max_age_seconds)
+
+    def failed(request: Request) -> Response:
+        return error_page(renderer, request, 500)
+
+    api.middleware("http")(session_middleware(codec, settings.cookie_secure, failed))
+    # Added last, so outermost: it counts every answer, the session layer's included.
+    api.add_middleware(ObservabilityMiddleware, service="web")
+
+
+def _brand_routes(api: FastAPI, settings: Settings) -> None:
     @api.get("/brand.css", include_in_schema=False)
     async def brand() -> Response:
         # The configured colour as a stylesheet: inline styles are forbidden by our CSP.
         css = f":root {{ --brand: {settings.brand_color}; }}\n"
         return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=300"})
 
-    for module in (login, account, deletion, operator):
-        api.include_router(module.build_router(deps))
-    return Service(api=api, deps=deps)
-
-
-def _install_handlers(api: FastAPI, renderer: Renderer) -> None:
-    """What a person sees when a page cannot go on as asked."""
-
-    @api.exception_handler(NotSignedIn)
-    async def _not_signed_in(request: Request, _: Exception) -> Response:
-        return redirect("/login")
-
-    @api.exception_handler(OperatorOnly)
-    async def _operator_only(request: Request, _: Exception) -> Response:
-        return redirect("/operator/login")
-
-    @api.exception_handler(SessionEnded)
-    async def _session_ended(request: Request, _: Exception) -> Response:
-        session = session_of(request)
-        session.sign_out()
-        session.update(notice="session_expired")
-        return redirect("/login")
-
-    @api.exception_handler(CsrfRefused)
-    async def _csrf(request: Request, _: Exception) -> Response:
-        message = renderer.texts(request).error("csrf")
-        return renderer.page(request, "error.html", 403, message=message, here="/")
-
-    @api.exception_handler(httpx.HTTPError)
-    async def _unavailable(request: Request, _: Exception) -> Response:
-        texts = renderer.texts(request)
-        message = texts("unavailable")
-        return renderer.page(
-            request, "error.html", 503, message=message, here="/", title=texts("unavailable_title")
-        )
+    @api.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        # Browsers ask for this path whatever the page says; the icon itself is an SVG.
+        return RedirectResponse("/static/favicon.svg", status_code=301)

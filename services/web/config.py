@@ -6,24 +6,26 @@ platform settings; it only needs to know where the APIs answer and its own secre
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.brand import BrandColor, brand_color_field, shop_name_field
 from shared.config import Key32, key_bytes
 
 __all__ = ["Settings"]
 
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_OWN_TERMS = Path(__file__).parent / "terms"
 
 
 class Settings(BaseSettings):
     """The web edge's settings; the session key and the operator token have no defaults."""
 
+    # populate_by_name: tests and callers may pass shop_name= although the env name is shared.
     model_config = SettingsConfigDict(
-        env_prefix="WEB_", extra="ignore", use_attribute_docstrings=True
+        env_prefix="WEB_", extra="ignore", use_attribute_docstrings=True, populate_by_name=True
     )
 
     http_host: str = "127.0.0.1"
@@ -53,29 +55,44 @@ class Settings(BaseSettings):
     """A session older than this is forgotten."""
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     """Timeout per API call."""
-    shop_name: str = Field(default="The Shop", min_length=1, max_length=100)
-    """Brand name on every page (devstack also passes it to DELETION_SHOP_NAME)."""
-    brand_color: str = "#1f5c4a"
-    """Brand colour on every page, #rrggbb only."""
+    shop_name: str = shop_name_field()
+    """The shop's name on every page (``ADIEU_SHOP_NAME``, shared)."""
+    brand_color: BrandColor = brand_color_field()
+    """The pages' colour, #rrggbb only (``ADIEU_BRAND_COLOR``, shared)."""
     default_language: Literal["nb", "en"] = "nb"
     """Language before sign-in, when the browser asks for neither nb nor en."""
+    shop_url: str = Field(default="/", max_length=500)
+    """Where "back to the shop" leads on the last page of a deletion."""
+    terms_dir: Path | None = None
+    """Directory with the terms of deletion as nb.txt and en.txt (paragraphs between blank
+    lines, {shop} for the shop's name); unset: Adieu's own wording."""
     log_format: Literal["json", "text"] = Field(default="json", validation_alias="ADIEU_LOG_FORMAT")
     """json or text (the platform's setting, read by the web edge too)."""
     log_level: str = Field(default="INFO", validation_alias="ADIEU_LOG_LEVEL")
     """Log level (the platform's setting, read by the web edge too)."""
 
-    @field_validator("brand_color")
+    @field_validator("terms_dir")
     @classmethod
-    def _colour_is_hex(cls, value: str) -> str:
-        # It is written into a stylesheet, so only a plain #rrggbb may pass.
-        if not _COLOUR.match(value):
-            raise ValueError("brand_color must look like #1f5c4a")
-        return value.lower()
+    def _terms_in_both_languages(cls, value: Path | None) -> Path | None:
+        # Refuse to start rather than answer a person's "read the terms" with an error.
+        missing = [
+            f"{lang}.txt"
+            for lang in ("nb", "en")
+            if value and not (value / f"{lang}.txt").is_file()
+        ]
+        if missing:
+            raise ValueError(f"terms_dir lacks {', '.join(missing)}")
+        return value
 
     @field_validator("auth_url", "deletion_url", "survey_url", "notifier_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    def terms_text(self, lang: str) -> str:
+        """The terms of deletion in ``lang``, from the operator's directory or ours."""
+        directory = self.terms_dir or _OWN_TERMS
+        return (directory / f"{lang}.txt").read_text(encoding="utf-8")
 
     def session_key_bytes(self) -> bytes:
         """The decoded session key."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from services.web.session import Session
 from services.web.texts import ERRORS, TEXTS
+from shared.dates import format_deadline
 
 __all__ = ["LANGUAGES", "Renderer", "language_of", "redirect", "session_of"]
 
@@ -55,6 +57,14 @@ class Texts:
         """The text ``key``; ``values`` fill its ``{placeholders}``."""
         pair = TEXTS.get(key) or ERRORS.get(key) or ERRORS["http_error"]
         return pair[self._index].format(shop=self._shop, **values)
+
+    def when(self, instant: object, time_zone: str | None = None) -> str:
+        """An ISO instant written for people (``1. desember 2026 kl. 20:37 UTC``); '' if none."""
+        try:
+            moment = datetime.fromisoformat(str(instant).replace("Z", "+00:00"))
+        except ValueError:
+            return ""
+        return format_deadline(moment, "en" if self.lang == "en" else "nb", time_zone)
 
     def error(self, code: str | None, **extra: Any) -> str:
         """What an API error code means to a person."""

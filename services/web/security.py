@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import Request
@@ -27,6 +28,7 @@ SECURITY_HEADERS = {
 }
 
 Next = Callable[[Request], Awaitable[Response]]
+log = logging.getLogger(__name__)
 
 
 class CsrfRefused(Exception):
@@ -34,9 +36,13 @@ class CsrfRefused(Exception):
 
 
 def session_middleware(
-    codec: SessionCodec, secure: bool
+    codec: SessionCodec, secure: bool, failed: Callable[[Request], Response]
 ) -> Callable[[Request, Next], Awaitable[Response]]:
-    """Open the sealed session for the request; seal it again if it changed; add headers."""
+    """Open the sealed session for the request; seal it again if it changed; add headers.
+
+    A page that fails unexpectedly answers ``failed(request)`` (the 500 page), inside this
+    layer, so even that answer carries the session and the security headers.
+    """
     name = cookie_name(secure)
 
     async def middleware(request: Request, call_next: Next) -> Response:
@@ -45,7 +51,11 @@ def session_middleware(
         if request.method == "GET" and chosen in LANGUAGES:
             session.update(lang=chosen)
         request.state.session = session
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.error("a page failed", exc_info=True)
+            response = failed(request)
         if session.dirty:
             response.set_cookie(
                 name, codec.seal(session), httponly=True, secure=secure, samesite="lax", path="/"

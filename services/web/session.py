@@ -34,6 +34,12 @@ class Session:
     request_id: str | None = None
     purge_deadline: str | None = None
     pending_contact: str | None = None
+    # What a sign-up typed as its address, until the code proving it is entered.
+    signup_login: str | None = None
+    signup_minutes: int | None = None
+    time_zone: str | None = None
+    # Where the deletion code went, already masked (k***@example.com).
+    code_to: str | None = None
     operator: bool = False
     notice: str | None = None
     dirty: bool = field(default=False, compare=False)

@@ -1,9 +1,11 @@
 """Every text the pages show, in Norwegian (bokmål) and English; our own words, no brand names.
 
-The shop is named only through ``{shop}``, filled from ``WEB_SHOP_NAME``.
+The shop is named only through ``{shop}``, filled from ``ADIEU_SHOP_NAME``.
 """
 
 from __future__ import annotations
+
+from services.web.texts_errors import ERRORS
 
 __all__ = ["ERRORS", "TEXTS"]
 
@@ -179,70 +181,72 @@ TEXTS: dict[str, tuple[str, str]] = {
     "purge_resent": ("Slettingen er sendt på nytt.", "The purge has been sent again."),
     "survey_charts": ("Spørreundersøkelsen", "The exit survey"),
     "survey_report_link": ("Åpne rapporten alene", "Open the report on its own"),
-}
-
-# Error codes of the APIs (and of our own checks), as a person should read them.
-ERRORS: dict[str, tuple[str, str]] = {
-    "account_not_found": ("Denne kontoen finnes ikke.", "This account does not exist."),
-    "invalid_credentials": ("Passordet er feil.", "The password is not correct."),
-    "deletion_pending": (
-        "Kontoen er under sletting og kan ikke lenger brukes.",
-        "This account is being deleted and can no longer be used.",
+    # sign-up with address proof
+    "signup_title": ("Opprett konto", "Create an account"),
+    "signup_intro": (
+        "Opprett en konto hos {shop} med e-postadressen eller telefonnummeret ditt. Vi sender "
+        "en kode dit, så du kan bekrefte at adressen er din.",
+        "Create an account with {shop} using your e-mail address or phone number. We send a "
+        "code there, so you can confirm the address is yours.",
     ),
-    "required": ("Fyll ut dette feltet.", "Please fill in this field."),
-    "box_required": ("Du må krysse av her for å fortsette.", "You must tick this box to continue."),
-    "csrf": (
-        "Skjemaet er utløpt. Last siden på nytt og prøv igjen.",
-        "The form has expired. Reload the page and try again.",
+    "signup_link": ("Ny her? Opprett konto", "New here? Create an account"),
+    "signup_button": ("Opprett konto", "Create account"),
+    "password_hint": ("Minst 8 tegn.", "At least 8 characters."),
+    "have_account": ("Har du allerede en konto? Logg inn", "Already have an account? Sign in"),
+    "verify_title": ("Bekreft adressen din", "Confirm your address"),
+    "verify_intro": (
+        "Vi har sendt en sekssifret kode til {where}. Den gjelder i {minutes} minutter.",
+        "We have sent a six-digit code to {where}. It is valid for {minutes} minutes.",
     ),
-    "invalid_code": (
-        "Koden er feil. Du har {attempts_left} forsøk igjen.",
-        "The code is not right. You have {attempts_left} tries left.",
+    "verify_resent": (
+        "Venter kontoen på en kode, har vi sendt en ny.",
+        "If the account is waiting for a code, we have sent a new one.",
     ),
-    "code_expired": (
-        "Koden er utløpt. Be om en ny kode.",
-        "The code has expired. Ask for a new one.",
+    "address_proven": (
+        "Adressen er bekreftet. Logg inn for å ta kontoen i bruk.",
+        "Your address is confirmed. Sign in to start using your account.",
     ),
-    "too_many_attempts": (
-        "For mange forsøk. Be om en ny kode.",
-        "Too many tries. Ask for a new code.",
+    # terms, done, code
+    "terms_title": ("Vilkår for sletting", "Terms of deletion"),
+    "terms_link": ("Les vilkårene for sletting", "Read the terms of deletion"),
+    "back_to_delete": ("Tilbake til slettingen", "Back to the deletion"),
+    "code_intro": (
+        "Vi har sendt en sekssifret kode til {where}. Den gjelder i {minutes} minutter.",
+        "We have sent a six-digit code to {where}. It is valid for {minutes} minutes.",
     ),
-    # auth's throttle after wrong passwords: too_many_attempts with a wait, not a burned code.
-    "too_many_attempts_wait": (
-        "For mange forsøk. Vent {retry_after} sekunder og prøv igjen.",
-        "Too many tries. Wait {retry_after} seconds and try again.",
+    "code_sent_to": (
+        "Vi har sendt en sekssifret kode til {where}.",
+        "We have sent a six-digit code to {where}.",
     ),
-    "resend_cooldown": (
-        "Vent {retry_after} sekunder før du ber om en ny kode.",
-        "Wait {retry_after} seconds before asking for a new code.",
+    "your_email": ("e-postadressen din", "your e-mail address"),
+    "your_phone": ("telefonen din", "your phone"),
+    "back_to_shop": ("Tilbake til {shop}", "Back to {shop}"),
+    # error pages
+    "not_found_title": ("Siden finnes ikke", "Page not found"),
+    "not_found_text": (
+        "Vi finner ikke siden du ba om. Sjekk adressen, eller gå til forsiden.",
+        "We cannot find the page you asked for. Check the address, or go to the start page.",
     ),
-    "too_many_codes": (
-        "Du har bedt om for mange koder. Prøv igjen senere.",
-        "You have asked for too many codes. Try again later.",
+    "method_title": ("Dette går ikke her", "That does not work here"),
+    "method_text": (
+        "Siden kan ikke brukes på denne måten. Gå til forsiden og prøv igjen.",
+        "This page cannot be used that way. Go to the start page and try again.",
     ),
-    "invalid_state": (
-        "Koden er på vei. Vent litt og prøv igjen.",
-        "The code is on its way. Wait a moment and try again.",
+    "server_error_title": ("Noe gikk galt", "Something went wrong"),
+    "server_error_text": (
+        "Det oppsto en feil hos oss. Prøv igjen om litt.",
+        "Something went wrong on our side. Please try again in a moment.",
     ),
-    "identifier_taken": ("Denne adressen brukes allerede.", "This address is already in use."),
-    "identifier_retired": ("Denne adressen kan ikke brukes.", "This address cannot be used."),
-    "username_taken": ("Brukernavnet er tatt.", "This username is taken."),
-    "validation_error": ("Sjekk dette feltet.", "Please check this field."),
-    "unsupported_media_type": (
-        "Bildet må være PNG, JPEG eller WebP.",
-        "The picture must be PNG, JPEG or WebP.",
-    ),
-    "payload_too_large": ("Bildet er for stort.", "The picture is too large."),
-    # auth's own answer; its limits are auth's configuration, so no number is named here.
-    "picture_too_large": ("Bildet er for stort.", "The picture is too large."),
-    "invalid_picture": (
-        "Filen er ikke et bilde vi kan bruke.",
-        "The file is not a usable picture.",
-    ),
-    "operator_token": ("Nøkkelen er feil.", "The token is not right."),
-    "not_found": (
-        "Denne funksjonen er ikke tilgjengelig ennå.",
-        "This feature is not available yet.",
-    ),
-    "http_error": ("Noe gikk galt. Prøv igjen.", "Something went wrong. Please try again."),
+    "forbidden_title": ("Ikke tillatt", "Not allowed"),
+    "home": ("Til forsiden", "Go to the start page"),
+    # the operator page
+    "status_awaiting_survey": ("Venter på spørreskjema", "Awaiting the survey"),
+    "status_awaiting_code": ("Venter på kode", "Awaiting the code"),
+    "status_scheduled": ("Planlagt sletting", "Deletion scheduled"),
+    "status_purging": ("Slettes nå", "Being purged"),
+    "status_purged": ("Slettet", "Purged"),
+    "status_expired": ("Utløpt", "Expired"),
+    "status_cancelled": ("Avbrutt", "Cancelled"),
+    "participant_pending": ("venter", "pending"),
+    "participant_completed": ("ferdig", "done"),
 }

@@ -1,4 +1,5 @@
-"""What every page module uses: the dependencies, sign-in guards and error placement."""
+"""What every page module uses: its dependencies (taken with ``Depends``), the sign-in guards,
+and how an API's error lands next to the field it concerns."""
 
 from __future__ import annotations
 
@@ -16,22 +17,25 @@ from services.web.session import Session
 from shared.clock import Clock
 
 __all__ = [
+    "Anyone",
+    "Api",
     "CheckedForm",
+    "Config",
     "Deps",
     "NotSignedIn",
     "OperatorOnly",
+    "OperatorSession",
+    "Pages",
+    "Person",
+    "Time",
     "field_errors",
-    "operator",
-    "person",
     "text_of",
 ]
-
-CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 
 @dataclass
 class Deps:
-    """What the pages need: settings, the API clients and the renderer."""
+    """What the pages need: settings, the API clients, the renderer and the clock."""
 
     settings: Settings
     backend: Backend
@@ -47,26 +51,82 @@ class OperatorOnly(Exception):
     """An operator page was asked for without an operator session."""
 
 
-def person(request: Request) -> Session:
-    """The signed-in person's session, else :class:`NotSignedIn`."""
+def _deps(request: Request) -> Deps:
+    deps: Deps = request.app.state.deps
+    return deps
+
+
+def _person(request: Request) -> Session:
     session = session_of(request)
     if not session.signed_in:
         raise NotSignedIn
     return session
 
 
-def operator(request: Request) -> Session:
-    """An operator's session, else :class:`OperatorOnly`."""
+def _operator(request: Request) -> Session:
     session = session_of(request)
     if not session.operator:
         raise OperatorOnly
     return session
 
 
+def _renderer(request: Request) -> Renderer:
+    return _deps(request).renderer
+
+
+def _backend(request: Request) -> Backend:
+    return _deps(request).backend
+
+
+def _settings(request: Request) -> Settings:
+    return _deps(request).settings
+
+
+def _clock(request: Request) -> Clock:
+    return _deps(request).clock
+
+
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+Pages = Annotated[Renderer, Depends(_renderer)]
+Api = Annotated[Backend, Depends(_backend)]
+Config = Annotated[Settings, Depends(_settings)]
+Time = Annotated[Clock, Depends(_clock)]
+Anyone = Annotated[Session, Depends(session_of)]
+Person = Annotated[Session, Depends(_person)]
+OperatorSession = Annotated[Session, Depends(_operator)]
+
+
 def text_of(form: FormData, name: str) -> str:
     """A text field of ``form``, trimmed; '' when absent or a file."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+# A validation error's field (and, where one field has two rules, its detail) → what to say.
+_BY_FIELD = {
+    "email": "email_invalid",
+    "phone": "phone_invalid",
+    "username": "username_invalid",
+    "reasons": "reasons_required",
+    "problems": "option_unknown",
+    "other_reason": "other_text_needed",
+    "other_problem": "other_text_needed",
+    "comment": "comment_too_long",
+    "ratings": "rating_range",
+}
+
+
+def _validation_key(field: str, detail: str) -> str:
+    base = field.split(".")[0]
+    if base in ("password", "new_password"):
+        return "password_too_long" if "at most" in detail else "password_too_short"
+    if base == "phone" and "one address" in detail:
+        return "one_address"
+    if base == "login":
+        return "phone_invalid" if "phone" in detail else "email_invalid"
+    if base in ("reasons", "problems") and "." in field:
+        return "option_unknown"
+    return _BY_FIELD.get(base, "validation_error")
 
 
 def field_errors(
@@ -79,10 +139,12 @@ def field_errors(
     """
     extra: dict[str, Any] = {k: v for k, v in reply.data.items() if k not in ("error", "detail")}
     code = reply.error
+    field = str(reply.data.get("field", ""))
     if code == "too_many_attempts" and "retry_after" in extra:
         code = "too_many_attempts_wait"  # a throttle to wait out, not a code to ask anew
+    if code == "validation_error":
+        code = _validation_key(field, str(reply.data.get("detail", "")))
     message = texts.error(code, **extra)
-    field = str(reply.data.get("field", ""))
     candidates = [field, field.split(".")[0]]
     target = next((name for name in candidates if name in known), fallback)
     return {target: message}

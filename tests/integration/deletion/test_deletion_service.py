@@ -125,6 +125,7 @@ async def test_requests_are_guarded(service: Service, keys: Keys, clock: FrozenC
             "status": "awaiting_survey",
             "code_delivery_failed": False,
             "expires_at": (clock.now() + timedelta(days=1)).isoformat().replace("+00:00", "Z"),
+            "code_valid_minutes": 10,
         }
 
 

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 from devstack.broker import free_port
 from devstack.mailcatcher import MailCatcher
+from shared.brand import DEFAULT_SHOP_NAME
 from shared.events import (
     NotificationDelivered,
     NotificationFailed,
@@ -59,9 +60,9 @@ async def test_code_is_emailed_once_in_the_contacts_language(
     assert first[0].account_id == account
     mail = next(m for m in mails if "048213" in plain_text(m))
     assert mail["To"] == "kari.nordmann@example.com"
-    assert mail["From"].addresses[0].display_name == "Adieu Shop"
+    assert mail["From"].addresses[0].display_name == DEFAULT_SHOP_NAME
     assert mail["Subject"] == "Bekreft sletting av kontoen din"
-    assert "Du har bedt om å slette kontoen din hos Adieu Shop" in plain_text(mail)
+    assert f"Du har bedt om å slette kontoen din hos {DEFAULT_SHOP_NAME}" in plain_text(mail)
     assert SIX_DIGITS.findall(plain_text(mail)) == ["048213"]
     raw = database_bytes(tmp_path)
     # The address is kept only as the ciphertext that arrived; codes not at all once sent.

@@ -1,0 +1,100 @@
+"""Auth's sign-up routes: an account for one address, proven by the code sent to it.
+
+No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
+"""
+
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.auth import signup
+from services.auth.api_errors import errors
+from services.auth.api_me import AuthDeps
+from services.auth.domain import registration
+from shared.http import correlation_id
+
+__all__ = ["ProofIn", "ResendOut", "SignUpIn", "SignUpOut", "router"]
+
+_SECRET_MAX = 1024  # as for every password field: only stops absurd bodies before argon2
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignUpIn(_In):
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    password: str = Field(max_length=_SECRET_MAX)
+    username: str | None = Field(default=None, max_length=200)
+    language: Literal["nb", "en"] = "nb"
+
+
+class SignUpOut(BaseModel):
+    account_id: str
+    channel: Literal["email", "sms"] = Field(description="Where the proof code was sent")
+    status: Literal["unverified"] = "unverified"
+    code_valid_minutes: int
+
+
+class ResendOut(BaseModel):
+    # The policy, the same for every login: it tells nothing about whether an account exists.
+    code_valid_minutes: int
+
+
+class ProofIn(_In):
+    login: str = Field(min_length=1, max_length=320, description="The address signed up with")
+    code: str = Field(min_length=1, max_length=32)
+
+
+class ProofResendIn(_In):
+    login: str = Field(min_length=1, max_length=320)
+
+
+router = APIRouter(prefix="/v1/sign-ups")
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SignUpOut,
+    responses=errors("identifier_taken", "identifier_retired", "username_taken"),
+)
+async def sign_up(body: SignUpIn, request: Request, deps: AuthDeps) -> SignUpOut:
+    """Sign up with an e-mail address or a phone number; a code goes to it.
+
+    The account can sign in only once the code is entered (``/v1/sign-ups/confirm``).
+    """
+    details = registration(
+        email=body.email,
+        phone=body.phone,
+        password=body.password,
+        username=body.username,
+        language=body.language,
+        region=deps.phone_region,
+    )
+    account_id = await signup.sign_up(deps, details, correlation_id=correlation_id(request))
+    return SignUpOut(
+        account_id=account_id,
+        channel="email" if details.email else "sms",
+        code_valid_minutes=deps.codes.valid_minutes,
+    )
+
+
+@router.post(
+    "/confirm",
+    status_code=204,
+    responses=errors("invalid_code", "code_expired", "too_many_attempts"),
+)
+async def confirm(body: ProofIn, deps: AuthDeps) -> Response:
+    """Prove the address with its code; from now on the account signs in like any other."""
+    await signup.confirm_sign_up(deps, login=body.login, code=body.code)
+    return Response(status_code=204)
+
+
+@router.post("/resend", status_code=202, response_model=ResendOut, responses=errors())
+async def resend(body: ProofResendIn, request: Request, deps: AuthDeps) -> ResendOut:
+    """Send a new proof code; the answer is the same whether or not the account exists."""
+    await signup.resend_proof(deps, login=body.login, correlation_id=correlation_id(request))
+    return ResendOut(code_valid_minutes=deps.codes.valid_minutes)

@@ -1,0 +1,79 @@
+"""The exit questionnaire: reasons, problems, six ratings and a comment, sent to survey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from services.web.backend import Backend
+from services.web.pages.common import Api, CheckedForm, Pages, Person, field_errors, text_of
+from services.web.render import Renderer, redirect
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/delete")
+
+_TEXT_FIELDS = ("other_reason", "other_problem", "comment")
+_RATINGS = frozenset("12345")
+
+
+def _answers(form: FormData, aspects: list[str]) -> dict[str, Any]:
+    given = {aspect: text_of(form, f"rating_{aspect}") for aspect in aspects}
+    ratings = {aspect: int(value) for aspect, value in given.items() if value in _RATINGS}
+    answers: dict[str, Any] = {
+        "reasons": [str(v) for v in form.getlist("reasons")],
+        "problems": [str(v) for v in form.getlist("problems")],
+        "ratings": ratings,
+    }
+    answers.update({name: text_of(form, name) for name in _TEXT_FIELDS if text_of(form, name)})
+    return answers
+
+
+async def _render(
+    request: Request,
+    pages: Renderer,
+    api: Backend,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    answers: dict[str, Any] | None = None,
+) -> Response:
+    lang = pages.texts(request).lang
+    survey = await api.call("survey", "GET", "/v1/survey", params={"lang": lang})
+    return pages.page(
+        request,
+        "survey.html",
+        status,
+        errors=errors or {},
+        here="/delete/survey",
+        survey=survey.data,
+        answers=answers or {"reasons": [], "problems": [], "ratings": {}},
+    )
+
+
+@router.get("/survey")
+async def survey_page(request: Request, pages: Pages, api: Api, session: Person) -> Response:
+    return await _render(request, pages, api) if session.request_id else redirect("/delete")
+
+
+@router.post("/survey")
+async def send(
+    request: Request, form: CheckedForm, pages: Pages, api: Api, session: Person
+) -> Response:
+    if not session.request_id:
+        return redirect("/delete")
+    aspects = [k.removeprefix("rating_") for k in form if k.startswith("rating_")]
+    answers = _answers(form, aspects)
+    if not answers["reasons"]:
+        # Said here at once, in the page's words, next to the reasons (survey would refuse too).
+        errors = {"reasons": pages.texts(request).error("reasons_required")}
+        return await _render(request, pages, api, 422, errors, answers)
+    body = {"request_id": session.request_id, **answers}
+    reply = await api.call("survey", "POST", "/v1/responses", token=session.token, json=body)
+    if reply.ok or reply.error == "already_submitted":
+        return redirect("/delete/code")
+    known = ("reasons", "problems", *_TEXT_FIELDS, *(f"ratings.{a}" for a in aspects))
+    errors = field_errors(reply, pages.texts(request), "reasons", known)
+    return await _render(request, pages, api, 422, errors, answers)
