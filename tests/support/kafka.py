@@ -6,14 +6,40 @@ import json
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.events import Event, decode_event, encode_event
 
-__all__ = ["produce_event", "produce_raw", "read_dead_letters", "read_events", "read_values"]
+__all__ = [
+    "ensure_topic",
+    "produce_event",
+    "produce_raw",
+    "read_dead_letters",
+    "read_events",
+    "read_values",
+]
+
+
+async def ensure_topic(bootstrap: str, topic: str, partitions: int = 2) -> None:
+    """Create ``topic`` unless it exists, as a producing service does at start.
+
+    Apache Kafka here does not auto-create topics, and a test may publish as another service
+    before the service under test has created the topics it reads.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, partitions, 1)])
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        await admin.close()
 
 
 async def produce_raw(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
-    """Send one record and wait for the broker's acknowledgement."""
+    """Send one record (creating its topic if missing) and wait for the broker's ack."""
+    await ensure_topic(bootstrap, topic)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
