@@ -5,12 +5,17 @@ as committed offsets of the consumer group :data:`REPLAY_GROUP` on the dead-lett
 second replay starts after the last record the first one re-sent and acknowledged. Replayed
 records carry the ``adieu-replay`` header, which lets the consumer that dead-lettered an event
 run it again (see :mod:`shared.consumer`).
+
+A dead letter of an oversized record carries only its first bytes and digest; replay then reads
+the original where it lies (its source topic, partition and offset) and re-sends it if its
+digest matches, or skips it with the reason when the broker no longer has it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -41,6 +46,8 @@ class DeadLetter:
     failed_at: str
     source: dict[str, Any]
     replayed: bool
+    value_size: int
+    value_sha256: str
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -62,10 +69,16 @@ def _event_type(original: bytes) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def _letter(record: Any, replayed: bool) -> tuple[DeadLetter, bytes] | None:
+def _letter(record: Any, replayed: bool) -> tuple[DeadLetter, bytes | None] | None:
+    """The letter and its original (None when only described: too large to carry)."""
     try:
         body = json.loads(record.value)
-        original = base64.b64decode(body["value_b64"], validate=True)
+        carried = body["value_b64"]
+        if carried is None:
+            original = None
+            head = base64.b64decode(body["value_head_b64"], validate=True)
+        else:
+            original = head = base64.b64decode(carried, validate=True)
     except (ValueError, KeyError, TypeError, binascii.Error):
         return None
     letter = DeadLetter(
@@ -74,12 +87,35 @@ def _letter(record: Any, replayed: bool) -> tuple[DeadLetter, bytes] | None:
         reason=str(body.get("reason", "")),
         consumer=str(body.get("consumer", "")),
         event_id=body.get("event_id"),
-        event_type=_event_type(original),
+        event_type=_event_type(head),
         failed_at=str(body.get("failed_at", "")),
         source=dict(body.get("source") or {}),
         replayed=replayed,
+        value_size=int(body.get("value_size", len(head))),
+        value_sha256=str(body.get("value_sha256") or hashlib.sha256(head).hexdigest()),
     )
     return letter, original
+
+
+async def _original(bootstrap: str, letter: DeadLetter) -> bytes | None:
+    """The original record of a letter that only describes it, read where it lies."""
+    source = letter.source
+    tp = TopicPartition(str(source.get("topic")), int(source.get("partition", -1)))
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=2**24
+    )
+    await consumer.start()
+    try:
+        consumer.assign([tp])
+        consumer.seek(tp, int(source.get("offset", 0)))
+        batch = await consumer.getmany(tp, timeout_ms=_POLL_MS * 4, max_records=1)
+        records = batch.get(tp, [])
+    finally:
+        await consumer.stop()
+    if not records or records[0].offset != int(source.get("offset", -1)):
+        return None
+    value: bytes = records[0].value or b""
+    return value if hashlib.sha256(value).hexdigest() == letter.value_sha256 else None
 
 
 async def _open(bootstrap: str, dlq: str) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
@@ -142,14 +178,15 @@ class ReplayResult:
 
     topic: str
     replayed: list[DeadLetter]
-    skipped: list[dict[str, int]]
+    skipped: list[dict[str, Any]]
 
 
 async def replay(bootstrap: str, topic: str) -> ReplayResult:
     """Re-send every not yet replayed dead letter's original record to ``topic``."""
     dlq = topic + DLQ_SUFFIX
     consumer, assignment = await _open(bootstrap, dlq)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    # The broker took each original once; let it, not our default, judge a large one again.
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", max_request_size=2**24)
     try:
         await producer.start()
         done = await _committed(consumer, assignment)
@@ -158,17 +195,24 @@ async def replay(bootstrap: str, topic: str) -> ReplayResult:
         records = await _records(consumer)
         replayed, skipped, acks = [], [], []
         for record in records:
+            where = {"partition": record.partition, "offset": record.offset}
             parsed = _letter(record, replayed=True)
             if parsed is None:  # not a dead letter we wrote; nothing to re-send
-                skipped.append({"partition": record.partition, "offset": record.offset})
+                skipped.append({**where, "reason": "not a dead letter"})
+                continue
+            letter, original = parsed
+            if original is None:
+                original = await _original(bootstrap, letter)
+            if original is None:
+                skipped.append({**where, "reason": "original no longer at its source"})
                 continue
             header = f"{dlq}:{record.partition}:{record.offset}".encode()
             acks.append(
                 await producer.send(
-                    topic, parsed[1], key=record.key, headers=[(REPLAY_HEADER, header)]
+                    topic, original, key=record.key, headers=[(REPLAY_HEADER, header)]
                 )
             )
-            replayed.append(parsed[0])
+            replayed.append(letter)
         for ack in acks:
             await ack
         ends = {r.partition: r.offset + 1 for r in records}

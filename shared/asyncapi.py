@@ -41,14 +41,21 @@ class DeadLetterSource(BaseModel):
 
 
 class DeadLetter(BaseModel):
-    """A record a consumer could not handle, with the reason; ``value_b64`` is the original."""
+    """A record a consumer could not handle, with the reason and where the original lies.
+
+    ``value_b64`` is the original when it is at most 64 KiB; a larger one is only described:
+    ``value_head_b64`` (its first 512 bytes), ``value_size`` and ``value_sha256``.
+    """
 
     reason: str
     consumer: str
     source: DeadLetterSource
     event_id: str | None
     failed_at: str
-    value_b64: str
+    value_size: int
+    value_sha256: str
+    value_b64: str | None
+    value_head_b64: str | None
 
 
 def _event_classes() -> dict[str, type[BaseModel]]:

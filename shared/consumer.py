@@ -9,6 +9,11 @@ parsed, that a handler rejects as permanently invalid, or that keeps failing, is
 ``<topic>.dlq`` (through the outbox, so the dead letter itself cannot be lost) with the reason;
 the worker carries on.
 
+A dead letter carries where the original lies (topic, partition, offset), its size and SHA-256,
+and the original itself only up to :data:`DEAD_LETTER_VALUE_LIMIT` bytes; a larger one keeps
+its first :data:`DEAD_LETTER_HEAD_BYTES` bytes. So a dead letter always fits in a request, and
+one oversized poison record cannot make an unsendable outbox row.
+
 A dead-lettered event id is remembered, so a redelivery is not dead-lettered twice. ``adieu dlq
 replay`` re-sends the original record with the :data:`REPLAY_HEADER` header: for such a record,
 and only if this consumer dead-lettered that event, the memory is dropped and the handler runs
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -33,7 +39,16 @@ from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED
 from shared.outbox import enqueue_raw
 from shared.topics import Topics
 
-__all__ = ["REPLAY_HEADER", "EventHandler", "IdempotentConsumer", "Record", "RejectEvent"]
+__all__ = [
+    "DEAD_LETTER_HEAD_BYTES",
+    "DEAD_LETTER_VALUE_LIMIT",
+    "REPLAY_HEADER",
+    "EventHandler",
+    "IdempotentConsumer",
+    "Record",
+    "RejectEvent",
+    "dead_letter",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +58,11 @@ _RETRY_PAUSE_SECONDS = 0.2
 
 # Set by `adieu dlq replay` on a record it re-sends from a dead-letter topic.
 REPLAY_HEADER = "adieu-replay"
+
+# An original up to this size travels whole in its dead letter (base64: 4/3 of it); events are
+# a few hundred bytes, so only a record nobody should have sent is cut.
+DEAD_LETTER_VALUE_LIMIT = 64 * 1024
+DEAD_LETTER_HEAD_BYTES = 512
 
 Headers = Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None
 
@@ -250,14 +270,14 @@ class IdempotentConsumer:
         reason: str,
         event_id: str | None,
     ) -> None:
-        letter = {
-            "reason": reason,
-            "consumer": self.name,
-            "source": where,
-            "event_id": event_id,
-            "failed_at": self._clock.now().isoformat(),
-            "value_b64": base64.b64encode(value or b"").decode("ascii"),
-        }
+        letter = dead_letter(
+            value,
+            reason=reason,
+            consumer=self.name,
+            source=where,
+            event_id=event_id,
+            failed_at=self._clock.now().isoformat(),
+        )
         async with self._db.transaction() as tx:
             if event_id is not None:
                 if await self._seen(tx, event_id):
@@ -276,3 +296,36 @@ class IdempotentConsumer:
                 self._clock,
             )
         DEAD_LETTERS.labels(consumer=self.name, topic=where["topic"]).inc()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def dead_letter(
+    value: bytes | None,
+    *,
+    reason: str,
+    consumer: str,
+    source: Mapping[str, Any],
+    event_id: str | None,
+    failed_at: str,
+) -> dict[str, Any]:
+    """The dead-letter record for ``value``: bounded in size whatever ``value`` is.
+
+    ``value_b64`` is the whole original, or None when it is over the limit; then
+    ``value_head_b64`` holds its first bytes, and ``source`` says where the whole lies.
+    """
+    original = value or b""
+    whole = len(original) <= DEAD_LETTER_VALUE_LIMIT
+    return {
+        "reason": reason,
+        "consumer": consumer,
+        "source": dict(source),
+        "event_id": event_id,
+        "failed_at": failed_at,
+        "value_size": len(original),
+        "value_sha256": hashlib.sha256(original).hexdigest(),
+        "value_b64": _b64(original) if whole else None,
+        "value_head_b64": None if whole else _b64(original[:DEAD_LETTER_HEAD_BYTES]),
+    }

@@ -75,6 +75,17 @@ CREATE TABLE IF NOT EXISTS processed_events (
     processed_at TEXT NOT NULL,
     PRIMARY KEY (consumer, event_id)
 );
+-- Rows the broker will never take (too large, say), moved aside by the relay with the reason.
+CREATE TABLE IF NOT EXISTS outbox_parked (
+    seq INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL,
+    key BLOB NOT NULL,
+    value BLOB NOT NULL,
+    event_type TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    parked_at TEXT NOT NULL
+);
 -- Which of the processed event ids were dead-lettered, so a DLQ replay may run them again.
 CREATE TABLE IF NOT EXISTS dead_lettered_events (
     consumer TEXT NOT NULL,

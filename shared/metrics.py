@@ -26,6 +26,7 @@ __all__ = [
     "EVENTS_PRODUCED",
     "HTTP_REQUESTS",
     "NOTIFICATIONS",
+    "OUTBOX_PARKED",
     "REGISTRY",
     "ScrapeCollector",
     "count_produced",
@@ -70,6 +71,12 @@ DEAD_LETTERS = Counter(
     ["consumer", "topic"],
     registry=REGISTRY,
 )
+OUTBOX_PARKED = Counter(
+    "adieu_outbox_parked",
+    "Outbox rows moved aside because the broker will never take them (too large, say).",
+    ["topic", "event_type"],
+    registry=REGISTRY,
+)
 NOTIFICATIONS = Counter(
     "adieu_notifications",
     "Notifications the notifier reported as sent or failed (from its published events).",
@@ -105,7 +112,14 @@ def outbox_backlog(service: str, db: Database) -> ScrapeCollector:
         gauge.add_metric([service, "all"], float(sum(int(row["n"]) for row in rows)))
         for row in rows:
             gauge.add_metric([service, str(row["event_type"])], float(row["n"]))
-        return [gauge]
+        parked = await db.fetch_one("SELECT count(*) AS n FROM outbox_parked")
+        aside = GaugeMetricFamily(
+            "adieu_outbox_parked_rows",
+            "Outbox rows set aside, never to be sent: read their reason in outbox_parked.",
+            labels=["service"],
+        )
+        aside.add_metric([service], float(parked["n"] if parked is not None else 0))
+        return [gauge, aside]
 
     return collect
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -12,6 +13,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from shared.events import Event, decode_event, encode_event
 
 __all__ = [
+    "ProducerPublisher",
     "ensure_topic",
     "produce_event",
     "produce_raw",
@@ -19,6 +21,18 @@ __all__ = [
     "read_events",
     "read_values",
 ]
+
+
+class ProducerPublisher:
+    """An outbox relay's publisher over a plain aiokafka producer (one the test started)."""
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self._producer = producer
+
+    async def send(self, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
+        """Queue a record; the future resolves on the broker's acknowledgement."""
+        fut: Awaitable[Any] = await self._producer.send(topic, value, key=key)
+        return fut
 
 
 async def ensure_topic(bootstrap: str, topic: str, partitions: int = 2) -> None:

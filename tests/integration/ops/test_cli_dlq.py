@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,17 +25,9 @@ from shared.consumer import REPLAY_HEADER, IdempotentConsumer, RejectEvent
 from shared.db import Database, Transaction
 from shared.events import SurveySubmitted, encode_event, new_event
 from shared.outbox import OutboxRelay
+from tests.support.kafka import ProducerPublisher
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-class _Publisher:
-    def __init__(self, producer: AIOKafkaProducer) -> None:
-        self._producer = producer
-
-    async def send(self, topic: str, key: bytes, value: bytes) -> Awaitable[Any]:
-        fut: Awaitable[Any] = await self._producer.send(topic, value, key=key)
-        return fut
 
 
 async def adieu(platform: PlatformSettings, *args: str) -> tuple[int, Any]:
@@ -118,7 +110,7 @@ async def test_a_dead_letter_is_listed_replayed_once_and_then_applied(
     producer = AIOKafkaProducer(bootstrap_servers=platform.kafka_bootstrap, acks="all")
     await producer.start()
     try:
-        assert await OutboxRelay(db, _Publisher(producer), 1.0).publish_pending() == 1
+        assert await OutboxRelay(db, ProducerPublisher(producer), 1.0).publish_pending() == 1
     finally:
         await producer.stop()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from shared.clock import FrozenClock
-from shared.consumer import IdempotentConsumer, Record, RejectEvent
+from shared.consumer import DEAD_LETTER_HEAD_BYTES, IdempotentConsumer, Record, RejectEvent
 from shared.db import Database, Transaction
 from shared.events import SurveySubmitted, encode_event, new_event
 
@@ -138,3 +140,31 @@ async def test_a_batch_is_one_commit_and_a_poison_record_in_it_goes_alone(db: Da
     assert await _effects(db) == ["req-1", "req-2", "req-3", "req-4"]
     reasons = sorted(str(letter["reason"]) for letter in await _dead_letters(db))
     assert reasons == ["no such request", "record is not JSON"]
+
+
+async def test_an_oversized_record_makes_a_small_dead_letter_that_says_where_it_lies(
+    db: Database,
+) -> None:
+    # Issue 17: an 800 KB poison record used to be copied whole (base64, 1.33x) into its dead
+    # letter, over the producer's 1 MB limit: an outbox row that could never be sent.
+    consumer = IdempotentConsumer("c", db, FrozenClock(), {})
+    poison = b"{" + b"x" * 800_000
+    await _feed(consumer, poison, offset=41)
+    [row] = await db.fetch_all("SELECT value FROM outbox WHERE event_type = 'DeadLetter'")
+    letter = json.loads(row["value"])
+    assert len(row["value"]) < 4_000
+    assert letter["source"] == {"topic": "t.survey.events", "partition": 0, "offset": 41}
+    assert letter["value_size"] == len(poison)
+    assert letter["value_sha256"] == hashlib.sha256(poison).hexdigest()
+    assert letter["value_b64"] is None
+    assert base64.b64decode(letter["value_head_b64"]) == poison[:DEAD_LETTER_HEAD_BYTES]
+    assert letter["reason"] == "record is not JSON"
+
+
+async def test_a_small_poison_record_travels_whole_in_its_dead_letter(db: Database) -> None:
+    consumer = IdempotentConsumer("c", db, FrozenClock(), {})
+    await _feed(consumer, b"not json")
+    [letter] = await _dead_letters(db)
+    assert base64.b64decode(str(letter["value_b64"])) == b"not json"
+    assert letter["value_head_b64"] is None
+    assert letter["value_size"] == len(b"not json")
