@@ -1,4 +1,10 @@
-"""Creating the platform's topics explicitly (auto-creation would pick its own partition count)."""
+"""Creating the platform's topics explicitly (auto-creation would pick its own partition count).
+
+Not only at start: Tansu's memory storage forgets every topic when it restarts, and a
+dead-letter topic would then exist again only once something is produced to it (and with the
+broker's own partition count). :class:`TopicKeeper` checks the service's topics again, every few
+seconds and after every failed publish, and re-creates the missing ones.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,21 @@ from collections.abc import Iterable
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
-__all__ = ["ensure_topics"]
+__all__ = ["TopicKeeper", "ensure_topics"]
 
 log = logging.getLogger(__name__)
+
+
+async def _create_missing(
+    admin: AIOKafkaAdminClient, wanted: list[str], partitions: int, replication: int
+) -> list[str]:
+    existing = set(await admin.list_topics())
+    missing = [name for name in wanted if name not in existing]
+    if missing:
+        # Another service may create one between our list and our create.
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics([NewTopic(name, partitions, replication) for name in missing])
+    return missing
 
 
 async def ensure_topics(
@@ -30,14 +48,7 @@ async def ensure_topics(
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="adieu-admin")
         try:
             await admin.start()
-            existing = set(await admin.list_topics())
-            missing = [name for name in wanted if name not in existing]
-            if missing:
-                # Another service may create one between our list and our create.
-                with contextlib.suppress(TopicAlreadyExistsError):
-                    await admin.create_topics(
-                        [NewTopic(name, partitions, replication) for name in missing]
-                    )
+            await _create_missing(admin, wanted, partitions, replication)
             return
         except KafkaConnectionError:
             if asyncio.get_running_loop().time() > deadline:
@@ -46,3 +57,45 @@ async def ensure_topics(
             await asyncio.sleep(1.0)
         finally:
             await admin.close()
+
+
+class TopicKeeper:
+    """The topics one service needs: created at start, and again whenever they go missing."""
+
+    def __init__(
+        self, bootstrap: str, names: Iterable[str], *, partitions: int, replication: int
+    ) -> None:
+        self._bootstrap = bootstrap
+        self._wanted = sorted(set(names))
+        self._partitions = partitions
+        self._replication = replication
+        self._lock = asyncio.Lock()
+
+    async def ensure(self, wait_seconds: float = 60.0) -> None:
+        """Create every missing topic, waiting up to ``wait_seconds`` for the broker (start)."""
+        await ensure_topics(
+            self._bootstrap,
+            self._wanted,
+            partitions=self._partitions,
+            replication=self._replication,
+            wait_seconds=wait_seconds,
+        )
+
+    async def check(self) -> list[str]:
+        """One look: re-create the topics that are missing now; return their names.
+
+        Raises:
+            KafkaError: the broker is not reachable (the next check tries again).
+        """
+        async with self._lock:  # the periodic check and a failed publish may ask together
+            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id="adieu-admin")
+            try:
+                await admin.start()
+                missing = await _create_missing(
+                    admin, self._wanted, self._partitions, self._replication
+                )
+            finally:
+                await admin.close()
+        if missing:
+            log.warning("re-created %d missing topics: %s", len(missing), ", ".join(missing))
+        return missing

@@ -85,6 +85,8 @@ class PlatformSettings(BaseSettings):
     """Consumer group rebalance timeout; unset: 10 on Tansu, Faust's 60 on Apache Kafka."""
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     """The outbox relay's safety-net poll (it is also woken by every commit)."""
+    topic_check_seconds: float = Field(default=5.0, gt=0)
+    """How often a service re-creates topics a broker restart forgot (Tansu keeps none)."""
     consumer_max_attempts: int = Field(default=3, ge=1)
     """Attempts before an event goes to the dead-letter topic."""
     token_public_key: str = Field(description="Auth's Ed25519 public key (URL-safe base64)")

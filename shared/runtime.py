@@ -16,7 +16,7 @@ from typing import Any
 import uvicorn
 from faust.contrib.asgi import faust_app_running
 
-from shared.admin import ensure_topics
+from shared.admin import TopicKeeper
 from shared.config import PlatformSettings, ServiceSettings
 from shared.db import Database
 from shared.faust_app import FaustPublisher
@@ -64,6 +64,18 @@ class ServiceRuntime:
         self._periodic = list(periodic)
         every = platform.topics.all()
         self.topics = tuple(topics if topics is not None else (*every, *map(Topics.dlq, every)))
+        self.topic_keeper = TopicKeeper(
+            platform.kafka_bootstrap,
+            self.topics,
+            partitions=platform.topic_partitions,
+            replication=platform.topic_replication,
+        )
+        # A broker restart can forget topics (Tansu's memory storage does): look again often,
+        # and at once when a publish fails.
+        self.relay.on_failure(self.topic_keeper.check)
+        self._periodic.append(
+            Periodic("topic-check", platform.topic_check_seconds, self.topic_keeper.check)
+        )
         self._periodic.append(Periodic(f"{db.path.stem}-scrub", _SCRUB_SECONDS, self._scrub))
 
     async def _scrub(self) -> None:
@@ -91,12 +103,7 @@ class ServiceRuntime:
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Start everything; stop it all on exit."""
-        await ensure_topics(
-            self.platform.kafka_bootstrap,
-            self.topics,
-            partitions=self.platform.topic_partitions,
-            replication=self.platform.topic_replication,
-        )
+        await self.topic_keeper.ensure()
         await self.db.open()
         try:
             async with faust_app_running(self.faust_app, stop_timeout=15.0):

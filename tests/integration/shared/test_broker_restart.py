@@ -1,0 +1,107 @@
+"""What a broker that forgets (Tansu's memory storage, restarted) and a record it will never
+take do to a running service's publishing: neither may stop it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from devstack.broker import TansuBroker, free_port
+from services.survey.app import bootstrap
+from services.survey.config import Settings
+from shared.clock import SystemClock
+from shared.config import PlatformSettings
+from shared.db import Database
+from shared.events import SurveySubmitted
+from shared.outbox import OutboxRelay, enqueue_raw
+from tests.support.kafka import ProducerPublisher, read_events, read_values
+from tests.support.platform import Keys
+from tests.support.polling import eventually
+from tests.support.services import bearer, serving
+
+
+@pytest.fixture
+def own_broker() -> Iterator[TansuBroker]:
+    """A broker this test may restart without disturbing the session's one."""
+    broker = TansuBroker(free_port())
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+async def _topics(bootstrap: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def test_topics_a_restarted_broker_forgot_come_back_and_publishing_resumes(
+    own_broker: TansuBroker, platform: PlatformSettings, keys: Keys, tmp_path: Path
+) -> None:
+    isolated = platform.model_copy(
+        update={"kafka_bootstrap": own_broker.bootstrap, "topic_check_seconds": 0.5}
+    )
+    topics = isolated.topics
+    wanted = {*topics.all(), *(topics.dlq(name) for name in topics.all())}
+    service = bootstrap(Settings(data_dir=tmp_path, platform=isolated))
+    async with serving(service) as client:
+        assert wanted <= await _topics(own_broker.bootstrap)
+        own_broker.stop()
+        own_broker.start()
+        assert not wanted & await _topics(own_broker.bootstrap), "the broker kept its topics"
+
+        async def back() -> bool:
+            return wanted <= await _topics(own_broker.bootstrap)
+
+        # Dead-letter topics too, though nothing was produced to them since the restart.
+        await eventually(back, timeout=30, what="every topic re-created")
+        request_id = str(uuid.uuid4())
+        answer = await client.post(
+            "/v1/responses",
+            json={"request_id": request_id, "reasons": ["privacy"]},
+            headers=bearer(keys.signing_key, "acc-1"),
+        )
+        assert answer.status_code == 201, answer.text
+
+        async def published() -> list[str] | None:
+            events = await read_events(own_broker.bootstrap, topics.survey_events)
+            found = [e.payload.request_id for e in events if isinstance(e, SurveySubmitted)]
+            return found or None
+
+        assert await eventually(published, timeout=30, what="the event") == [request_id]
+
+
+async def test_a_record_over_the_request_limit_is_parked_and_the_next_ones_are_sent_once(
+    platform: PlatformSettings, tmp_path: Path
+) -> None:
+    topic = platform.topics.survey_events
+    db = Database(tmp_path / "svc.sqlite3", "")
+    await db.open()
+    producer = AIOKafkaProducer(bootstrap_servers=platform.kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        async with db.transaction() as tx:
+            for value in (b"before", b"x" * 1_200_000, b"after"):
+                await enqueue_raw(tx, topic, b"acc-1", value, "Thing", SystemClock())
+        relay = OutboxRelay(db, ProducerPublisher(producer), 0.2)
+        assert await relay.publish_pending() == 3
+        assert await relay.publish_pending() == 0
+        [parked] = await db.fetch_all("SELECT length(value) AS size, reason FROM outbox_parked")
+        assert await db.fetch_all("SELECT 1 FROM outbox") == []
+    finally:
+        await producer.stop()
+        await db.close()
+    assert sorted(await read_values(platform.kafka_bootstrap, topic)) == [b"after", b"before"]
+    assert parked["size"] == 1_200_000
+    assert "MessageSizeTooLargeError" in parked["reason"]
