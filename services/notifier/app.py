@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from services.notifier import agents, delivery, handlers
 from services.notifier.config import Settings
-from services.notifier.domain import RetryPolicy, ThrottlePolicy
+from services.notifier.domain import ContactWait, RetryPolicy, ThrottlePolicy
 from services.notifier.keys import KEYS_SCHEMA, Keyring
 from services.notifier.mailer import Mailer, SmtpMailer, SmtpOptions
 from services.notifier.sms import FileSmsGateway, HttpSmsGateway, SmsGateway
@@ -109,6 +109,7 @@ def bootstrap(
         ),
         sms_max_segments=settings.sms_max_segments,
         sms_overflow=settings.sms_overflow,
+        contact_wait=ContactWait(max_seconds=settings.contact_wait_seconds),
         retry=RetryPolicy(
             max_attempts=settings.max_delivery_attempts,
             base_seconds=settings.delivery_retry_base_seconds,

@@ -85,6 +85,9 @@ class Settings(ServiceSettings):
     """First retry wait (doubling, with jitter)."""
     delivery_retry_max_seconds: float = Field(default=900.0, gt=0)
     """Longest retry wait."""
+    contact_wait_seconds: float = Field(default=300.0, gt=0)
+    """How long a command waits for its account's contact details, which come from auth on
+    another topic and may arrive after it."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

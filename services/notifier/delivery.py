@@ -26,6 +26,7 @@ from datetime import timedelta
 from services.notifier import store
 from services.notifier.domain import (
     Contact,
+    ContactNotYetKnown,
     Delivery,
     PermanentFailure,
     TransientFailure,
@@ -120,6 +121,8 @@ async def _deliver(deps: Deps, delivery: Delivery) -> None:
     context = {"notification_id": delivery.notification_id}
     try:
         channel = await _attempt(deps, delivery)
+    except ContactNotYetKnown as waiting:
+        await _wait_for_contact(deps, delivery, waiting.reason)
     except PermanentFailure as failure:
         await _give_up(deps, delivery, failure.reason)
     except TransientFailure as failure:
@@ -210,6 +213,23 @@ async def _mark_sent(deps: Deps, delivery: Delivery, channel: Channel) -> None:
         "sent %s by %s",
         delivery.template,
         channel,
+        extra={"notification_id": delivery.notification_id},
+    )
+
+
+async def _wait_for_contact(deps: Deps, delivery: Delivery, reason: str) -> None:
+    """Look again when the contact arrives (or at the next poll), up to the wait's bound."""
+    now = deps.clock.now()
+    if deps.contact_wait.gave_up(delivery.requested_at, now):
+        await _give_up(deps, delivery, deps.contact_wait.failure_reason())
+        return
+    async with deps.db.transaction() as tx:
+        await store.wait_for_contact(
+            tx, delivery.notification_id, deps.contact_wait.next_look(now), reason
+        )
+    log.info(
+        "%s waits for the account's contact details",
+        delivery.template,
         extra={"notification_id": delivery.notification_id},
     )
 

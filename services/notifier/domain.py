@@ -14,7 +14,10 @@ from typing import Literal
 from shared.events import Channel, Language, NoticeKind
 
 __all__ = [
+    "CONTACT_WAIT_REASON",
     "Contact",
+    "ContactNotYetKnown",
+    "ContactWait",
     "Delivery",
     "DeliveryFailure",
     "PermanentFailure",
@@ -73,6 +76,15 @@ class TransientFailure(DeliveryFailure):
 
 class PermanentFailure(DeliveryFailure):
     """Trying again cannot help: a 5xx answer, no address, an unreadable ciphertext."""
+
+
+class ContactNotYetKnown(DeliveryFailure):
+    """No contact details for the account yet: they travel on another topic, from auth, and may
+    arrive after the command (after a broker restart auth's outbox can be seconds behind)."""
+
+
+# What a waiting delivery's last_reason says, so the contact's arrival can wake it.
+CONTACT_WAIT_REASON = "waiting for the account's contact details"
 
 
 @dataclass(frozen=True)
@@ -137,7 +149,14 @@ def message_key(notification_id: str) -> str:
 
 
 def route(delivery: Delivery, contact: Contact | None) -> Route:
-    """Choose channel and address: codes go where asked, notices by e-mail if there is one."""
+    """Choose channel and address: codes go where asked, notices by e-mail if there is one.
+
+    Raises:
+        ContactNotYetKnown: the delivery needs the account's contact row, not here yet.
+        PermanentFailure: the contact is known and has no address for the delivery.
+    """
+    if contact is None and delivery.destination_enc is None:
+        raise ContactNotYetKnown(CONTACT_WAIT_REASON)
     if delivery.channel is not None:
         known = None
         if contact is not None:
@@ -175,6 +194,29 @@ def code_expired(delivery: Delivery, now: datetime) -> bool:
     if delivery.valid_minutes is None:
         return False
     return now >= delivery.requested_at + timedelta(minutes=delivery.valid_minutes)
+
+
+@dataclass(frozen=True)
+class ContactWait:
+    """How long a delivery waits for its account's contact details, and how often it looks.
+
+    The contact's arrival wakes a waiting delivery at once; ``poll_seconds`` is a safety net.
+    """
+
+    max_seconds: float = 300.0
+    poll_seconds: float = 5.0
+
+    def gave_up(self, requested_at: datetime, now: datetime) -> bool:
+        """Whether the delivery has waited as long as we let it."""
+        return now >= requested_at + timedelta(seconds=self.max_seconds)
+
+    def next_look(self, now: datetime) -> datetime:
+        """When to look again if no contact arrives."""
+        return now + timedelta(seconds=self.poll_seconds)
+
+    def failure_reason(self) -> str:
+        """The reason a delivery fails with when its contact never arrived."""
+        return f"no contact details for the account arrived within {self.max_seconds:.0f} s"
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field, replace
 
 from services.notifier import keys, store
 from services.notifier.domain import (
+    CONTACT_WAIT_REASON,
     Contact,
+    ContactWait,
     Delivery,
-    PermanentFailure,
+    DeliveryFailure,
     PreviousAddresses,
     RetryPolicy,
     Template,
@@ -81,6 +83,7 @@ class Deps:
     brand_color: str = DEFAULT_BRAND_COLOR
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    contact_wait: ContactWait = field(default_factory=ContactWait)
     sms_max_segments: int = 3
     sms_overflow: Overflow = "truncate"
     # Jitter needs no cryptographic strength; the system source just avoids a shared seed.
@@ -131,6 +134,8 @@ async def record_contact(deps: Deps, tx: Transaction, event: ContactDetailsChang
         if replaced != PreviousAddresses():
             await store.remember_previous(tx, account_id, replaced)
     await store.upsert_contact(tx, contact, deps.clock.now())
+    # A code or notice that arrived before these details waits for them: it may go now.
+    await store.wake_contact_waiters(tx, account_id, deps.clock.now(), CONTACT_WAIT_REASON)
 
 
 def _replaced(opener: Opener, old: str | None, new: str | None) -> str | None:
@@ -202,7 +207,7 @@ def _recipient(
     try:
         way = route(delivery, contact)
         address = opener.open(way.address_enc)
-    except (PermanentFailure, DecryptionError):
+    except (DeliveryFailure, DecryptionError):
         return None
     return recipient_key(deps.throttle_key, way.channel, address)
 
@@ -267,7 +272,11 @@ async def purge_account(deps: Deps, tx: Transaction, event: AccountPurged) -> No
 
     The kept address is re-encrypted under the notifier's local key first; then the account's
     private key is destroyed, and every field sealed to it, wherever it is kept, is unreadable.
+
+    A delivery still pending is not simply erased with the rest: it ends as NotificationFailed
+    ("account purged"), so every notification ends as sent or failed, never neither.
     """
+    await _fail_pending(deps, tx, event.account_id)
     contact = await store.load_contact(tx, event.account_id)
     retained = None
     if contact is not None:
@@ -292,6 +301,25 @@ async def _rekeyed(deps: Deps, tx: Transaction, retained: Contact) -> Contact:
     return replace(
         retained, email_enc=local(retained.email_enc), phone_enc=local(retained.phone_enc)
     )
+
+
+async def _fail_pending(deps: Deps, tx: Transaction, account_id: str) -> None:
+    now = deps.clock.now()
+    for delivery in await store.pending_for_account(tx, account_id):
+        if _allowed_after_purge(delivery.template):
+            continue  # the final confirmation is what the retained address is kept for
+        reason = "account purged before it could be sent"
+        if not await store.finish(tx, delivery.notification_id, "failed", now, reason):
+            continue
+        await publish_failure(
+            deps,
+            tx,
+            account_id=account_id,
+            correlation_id=delivery.correlation_id,
+            notification_id=delivery.notification_id,
+            command=delivery.command,
+            reason=reason,
+        )
 
 
 async def _refuse(

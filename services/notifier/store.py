@@ -24,6 +24,7 @@ __all__ = [
     "forget_account",
     "insert_delivery",
     "load_contact",
+    "pending_for_account",
     "purge_account",
     "recent_codes",
     "record_code",
@@ -31,6 +32,8 @@ __all__ = [
     "schedule_retry",
     "take_previous",
     "upsert_contact",
+    "wait_for_contact",
+    "wake_contact_waiters",
 ]
 
 SCHEMA = """
@@ -259,9 +262,49 @@ async def schedule_retry(
     )
 
 
+async def wait_for_contact(
+    tx: Transaction, notification_id: str, next_look_at: datetime, reason: str
+) -> None:
+    """Park a delivery until its contact arrives (not counted as a failed attempt)."""
+    await tx.execute(
+        "UPDATE deliveries SET next_attempt_at = ?, last_reason = ?"
+        " WHERE notification_id = ? AND status = 'pending'",
+        (_ts(next_look_at), reason, notification_id),
+    )
+
+
+async def wake_contact_waiters(tx: Transaction, account_id: str, now: datetime, reason: str) -> int:
+    """Make the account's deliveries that wait for its contact due now; return how many."""
+    cursor = await tx.execute(
+        "UPDATE deliveries SET next_attempt_at = ?"
+        " WHERE account_id = ? AND status = 'pending' AND last_reason = ?",
+        (_ts(now), account_id, reason),
+    )
+    woken = cursor.rowcount
+    await cursor.close()
+    return woken
+
+
+async def pending_for_account(tx: Transaction, account_id: str) -> list[Delivery]:
+    """The account's deliveries still waiting to be sent, oldest first."""
+    cursor = await tx.execute(
+        f"SELECT {_DELIVERY_COLUMNS} FROM deliveries"  # noqa: S608  # a constant column list, no input
+        " WHERE account_id = ? AND status = 'pending' ORDER BY requested_at",
+        (account_id,),
+    )
+    rows = await cursor.fetchall()
+    await cursor.close()
+    return [_delivery(row) for row in rows]
+
+
 async def purge_account(tx: Transaction, account_id: str, retained: Contact | None) -> None:
     """Erase the account's deliveries and reduce its contact row to ``retained`` (if any)."""
-    await tx.execute("DELETE FROM deliveries WHERE account_id = ?", (account_id,))
+    # A final confirmation already queued stays: the retained address is kept for it.
+    await tx.execute(
+        "DELETE FROM deliveries WHERE account_id = ?"
+        " AND NOT (status = 'pending' AND template = 'deletion_completed')",
+        (account_id,),
+    )
     await tx.execute("DELETE FROM previous_addresses WHERE account_id = ?", (account_id,))
     await tx.execute("DELETE FROM code_throttle WHERE account_id = ?", (account_id,))
     if retained is None:

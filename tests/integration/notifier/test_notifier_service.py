@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 from devstack.broker import free_port
 from devstack.mailcatcher import MailCatcher
+from services.notifier.domain import CONTACT_WAIT_REASON
 from shared.brand import DEFAULT_SHOP_NAME
 from shared.events import (
     NotificationDelivered,
@@ -261,3 +262,50 @@ async def test_a_permanent_refusal_fails_the_notification_and_dead_letters_it(
         assert "gone@example.com" not in text
         assert "550550" not in text
     assert await adieu.events(NotificationDelivered) == []
+
+
+async def test_a_code_that_arrives_before_the_contact_waits_for_it_and_is_sent(
+    make_service: MakeService, adieu: Platform, mail_catcher: MailCatcher, tmp_path: Path
+) -> None:
+    # Issue 17: after a broker restart auth's outbox ran 28 s behind deletion's, and a code
+    # whose contact came second failed for good ("no email address for the account").
+    account = str(uuid.uuid4())
+    code = adieu.code(account, "530117")
+    service = make_service(mail_catcher.port)
+    async with serving(service):
+        await adieu.send(code)
+
+        async def waiting() -> bool:
+            row = await service.deps.db.fetch_one(
+                "SELECT status, last_reason FROM deliveries WHERE notification_id = ?",
+                (code.payload.notification_id,),
+            )
+            return row is not None and row["last_reason"] == CONTACT_WAIT_REASON
+
+        await eventually(waiting, what="the code waiting for its contact")
+        await adieu.send(adieu.contact(account, "en", email="late.contact@example.com"))
+        delivered = await eventually(
+            lambda: deliveries_of(adieu, code.payload.notification_id), what="the code sent"
+        )
+    assert [d.payload.channel for d in delivered] == ["email"]
+    [mail] = read_mails(mail_catcher.directory)
+    assert mail["To"] == "late.contact@example.com"
+    assert "530117" in plain_text(mail)
+    assert await adieu.events(NotificationFailed) == []
+
+
+async def test_a_code_whose_contact_never_arrives_fails_with_a_clear_reason(
+    make_service: MakeService, adieu: Platform, mail_catcher: MailCatcher
+) -> None:
+    account = str(uuid.uuid4())
+    code = adieu.code(account, "530118")
+    async with serving(make_service(mail_catcher.port, contact_wait_seconds=1.0)):
+        await adieu.send(code)
+
+        async def failed() -> list[Any] | None:
+            found = await adieu.events(NotificationFailed)
+            return [f.payload.reason for f in found] or None
+
+        reasons = await eventually(failed, what="the code failing")
+    assert reasons == ["no contact details for the account arrived within 1 s"]
+    assert read_mails(mail_catcher.directory) == []

@@ -8,6 +8,8 @@ import pytest
 
 from services.notifier.domain import (
     Contact,
+    ContactNotYetKnown,
+    ContactWait,
     Delivery,
     PermanentFailure,
     PreviousAddresses,
@@ -61,13 +63,27 @@ def test_notices_prefer_email_then_sms() -> None:
     ("delivery", "contact"),
     [
         (_delivery(channel="sms"), Contact("a-1", "nb", "email-ct", None)),
-        (_delivery(), None),
         (_delivery(channel=None, template="deletion_completed"), Contact("a-1", "nb", None, None)),
     ],
 )
 def test_no_address_is_a_permanent_failure(delivery: Delivery, contact: Contact | None) -> None:
     with pytest.raises(PermanentFailure):
         route(delivery, contact)
+
+
+def test_a_delivery_without_its_contact_waits_for_it() -> None:
+    with pytest.raises(ContactNotYetKnown):
+        route(_delivery(), None)
+    # What the command carries itself needs no contact row.
+    assert route(_delivery(destination_enc="new-ct"), None) == Route("email", "new-ct")
+
+
+def test_the_contact_wait_is_bounded() -> None:
+    wait = ContactWait(max_seconds=60, poll_seconds=5)
+    asked = datetime(2026, 1, 1, tzinfo=UTC)
+    assert not wait.gave_up(asked, asked + timedelta(seconds=59))
+    assert wait.gave_up(asked, asked + timedelta(seconds=60))
+    assert wait.failure_reason() == "no contact details for the account arrived within 60 s"
 
 
 def test_backoff_grows_exponentially_within_jitter_and_cap() -> None:

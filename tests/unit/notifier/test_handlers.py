@@ -12,6 +12,7 @@ from services.notifier.handlers import Deps
 from services.notifier.throttle import recipient_key
 from shared.clock import FrozenClock
 from shared.events import (
+    AccountPurged,
     CodeDeliveryRequested,
     ContactDetailsChanged,
     NoticeRequested,
@@ -208,3 +209,33 @@ async def test_queueing_a_code_reads_the_contact_once(
     notification_id = await _code(deps, "acc-once")
     assert loads == ["acc-once"]
     assert await _pending(deps) == [notification_id]
+
+
+async def _purge(deps: Deps, account: str) -> None:
+    event = new_event(
+        AccountPurged,
+        account_id=account,
+        correlation_id="c",
+        occurred_at=deps.clock.now(),
+        request_id="r",
+        participants=("notifier",),
+    )
+    assert isinstance(event, AccountPurged)
+    async with deps.db.transaction() as tx:
+        await handlers.purge_account(deps, tx, event)
+
+
+async def test_a_delivery_pending_at_the_purge_ends_as_failed_not_vanished(deps: Deps) -> None:
+    # Issue 17: 1 of 30 notices used to disappear without NotificationFailed at the purge.
+    account = str(uuid.uuid4())
+    await _contact(deps, account, "kari@example.com")
+    pending = await _code(deps, account)
+    await _purge(deps, account)
+    failures = await _failures(deps)
+    assert [(f.payload.notification_id, f.payload.reason) for f in failures] == [
+        (pending, "account purged before it could be sent")
+    ]
+    assert failures[0].account_id == account
+    assert await _pending(deps) == []
+    # What failed is erased with the rest; nothing of the code or address is kept.
+    assert await deps.db.fetch_all("SELECT * FROM deliveries") == []
