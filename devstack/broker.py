@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from devstack.deathsig import guarded
+
 __all__ = ["TansuBroker", "free_port", "port_in_use", "tansu_binary"]
 
 
@@ -55,8 +57,13 @@ def free_port() -> int:
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
-    """Whether something already listens on ``host:port``."""
+    """Whether something already listens on ``host:port``.
+
+    Binds as a real server would, with ``SO_REUSEADDR``: connections of a stopped server
+    lingering in TIME_WAIT do not keep the next one from listening, so they do not count.
+    """
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -86,16 +93,19 @@ class TansuBroker:
         url = f"tcp://{self.host}:{self.port}"
         advertised = f"tcp://{self.host}:{self.advertised_port}"
         self._process = subprocess.Popen(
-            [
-                str(tansu_binary()),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                advertised,
-                "--storage-engine",
-                "memory://tansu/",
-            ],
+            # Dies with whoever started it, even if that one is killed without a chance to stop it.
+            guarded(
+                [
+                    str(tansu_binary()),
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    advertised,
+                    "--storage-engine",
+                    "memory://tansu/",
+                ]
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             # Its own process group, so Ctrl-C in a terminal does not stop the broker before
@@ -113,6 +123,18 @@ class TansuBroker:
                 time.sleep(0.05)
         self.stop()
         raise TimeoutError(f"Tansu did not listen on {self.bootstrap} within {timeout}s")
+
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def kill(self) -> None:
+        """Stop the broker without asking (SIGKILL), as a crash would."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
 
     def stop(self) -> None:
         """Stop the broker."""

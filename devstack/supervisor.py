@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import IO
 
+from devstack.deathsig import guarded
 from devstack.services import ServiceSpec
 
 __all__ = ["Child", "Console", "Supervisor"]
@@ -60,7 +61,8 @@ class Child:
     def start(self) -> None:
         """Start the process and the thread that copies its output."""
         self._process = subprocess.Popen(
-            [sys.executable, "-m", self.spec.module],
+            # Dies with the launcher, even one killed without a chance to stop us (SIGKILL).
+            guarded([sys.executable, "-m", self.spec.module]),
             env=self._env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -77,6 +79,11 @@ class Child:
         with output:
             for raw in iter(output.readline, b""):
                 self._console.line(self.name, raw.decode("utf-8", errors="replace").rstrip())
+
+    @property
+    def pid(self) -> int | None:
+        """The process id, once started."""
+        return None if self._process is None else self._process.pid
 
     def exit_code(self) -> int | None:
         """The exit code, or None while it runs (or before it started)."""
