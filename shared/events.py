@@ -40,6 +40,7 @@ __all__ = [
     "Language",
     "NoticeKind",
     "NoticeRequested",
+    "NotificationDelayed",
     "NotificationDelivered",
     "NotificationFailed",
     "NotificationKeyIssued",
@@ -236,6 +237,11 @@ class NotificationKeyIssuedPayload(_Frozen):
     public_key: str = Field(min_length=43, max_length=44)
 
 
+class NotificationDelayedPayload(_Frozen):
+    notification_id: str
+    reason: str
+
+
 class NotificationFailedPayload(_Frozen):
     notification_id: str
     reason: str
@@ -341,6 +347,13 @@ class NotificationKeyIssued(_Envelope):
     payload: NotificationKeyIssuedPayload
 
 
+class NotificationDelayed(_Envelope):
+    """A delivery attempt failed for a passing reason; the notifier keeps trying."""
+
+    event_type: Literal["NotificationDelayed"] = "NotificationDelayed"
+    payload: NotificationDelayedPayload
+
+
 class NotificationFailed(_Envelope):
     event_type: Literal["NotificationFailed"] = "NotificationFailed"
     payload: NotificationFailedPayload
@@ -366,6 +379,7 @@ Event = Annotated[
     | NoticeRequested
     | NotificationDelivered
     | NotificationKeyIssued
+    | NotificationDelayed
     | NotificationFailed,
     Field(discriminator="event_type"),
 ]

@@ -89,7 +89,12 @@ CHANNELS: tuple[Channel, ...] = (
     ),
     Channel(
         "notifier_events",
-        (events.NotificationKeyIssued, events.NotificationDelivered, events.NotificationFailed),
+        (
+            events.NotificationKeyIssued,
+            events.NotificationDelivered,
+            events.NotificationDelayed,
+            events.NotificationFailed,
+        ),
     ),
 )
 

@@ -25,7 +25,7 @@ class Topics:
     - ``notifications``: commands for the notifier; addresses and codes in them are encrypted.
       Keep its retention short (the compose file sets 7 days): the ciphertexts are of no use
       once the notifier has acted, and destroying the notification key makes them unreadable.
-    - ``notifier_events``: NotificationDelivered / NotificationFailed.
+    - ``notifier_events``: NotificationDelivered / NotificationDelayed / NotificationFailed.
     Each has a dead-letter twin, ``<topic>.dlq``.
     """
 

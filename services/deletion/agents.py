@@ -19,6 +19,8 @@ from shared.events import (
     HoldsQueried,
     HoldsReported,
     NoticeRequested,
+    NotificationDelayed,
+    NotificationDelivered,
     NotificationFailed,
     NotificationKeyIssued,
     PurgeCompleted,
@@ -47,6 +49,8 @@ MESSAGING: Messaging[handlers.Deps] = Messaging(
         On(HoldsReported, hold_handlers.record_holds),
         On(ExportPartDelivered, export_handlers.record_part),
         On(NotificationFailed, handlers.code_delivery_failed),
+        On(NotificationDelayed, handlers.code_delivery_delayed),
+        On(NotificationDelivered, handlers.code_delivered),
         On(SessionsRevoked, record_revocation),
     ),
     publishes=(

@@ -191,6 +191,7 @@ def _view(request: DeletionRequest, code: CodePolicy) -> RequestView:
         request_id=request.request_id,
         status=request.status.value,
         code_delivery_failed=request.code_delivery_failed,
+        code_delayed=request.code_delayed,
         expires_at=request.expires_at if lapses else None,
         purge_deadline=request.purge_deadline,
         participants=request.progress() or None,

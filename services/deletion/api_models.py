@@ -70,6 +70,10 @@ class RequestView(BaseModel):
     request_id: str
     status: str
     code_delivery_failed: bool
+    code_delayed: bool = Field(
+        default=False,
+        description="The code is late: the notifier's first try failed and it keeps trying",
+    )
     expires_at: datetime | None = Field(
         default=None, description="When the request lapses if left unfinished"
     )

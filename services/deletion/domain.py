@@ -152,6 +152,8 @@ class DeletionRequest:
     overdue: bool = False
     # Set while a participant's hold pauses the timer (see services.deletion.holds).
     paused_at: datetime | None = None
+    # The notifier's first try at the current code failed; it keeps trying (SMTP away, say).
+    code_delayed: bool = False
 
     @classmethod
     def open(
@@ -193,6 +195,7 @@ class DeletionRequest:
             codes_sent=self.codes_sent + 1,
             code_notification_id=notification_id,
             code_delivery_failed=False,
+            code_delayed=False,
             channel=channel or self.channel,
         )
 
@@ -208,7 +211,19 @@ class DeletionRequest:
         """The notifier could not deliver the current code; older codes' failures are moot."""
         if self.status is not Status.AWAITING_CODE or notification_id != self.code_notification_id:
             return self
-        return replace(self, code_delivery_failed=True)
+        return replace(self, code_delivery_failed=True, code_delayed=False)
+
+    def delivery_delayed(self, notification_id: str) -> DeletionRequest:
+        """The notifier's first try at the current code failed, and it keeps trying."""
+        if self.status is not Status.AWAITING_CODE or notification_id != self.code_notification_id:
+            return self
+        return replace(self, code_delayed=True)
+
+    def delivered(self, notification_id: str) -> DeletionRequest:
+        """The current code reached the person's mail server or phone: it is late no more."""
+        if notification_id != self.code_notification_id or not self.code_delayed:
+            return self
+        return replace(self, code_delayed=False)
 
     def confirm(
         self,

@@ -44,6 +44,8 @@ from shared.events import (
     DeletionCancelled,
     DeletionRequested,
     NoticeRequested,
+    NotificationDelayed,
+    NotificationDelivered,
     NotificationFailed,
     SurveySubmitted,
 )
@@ -57,6 +59,8 @@ __all__ = [
     "RequestNotFound",
     "account_hash",
     "cancel_request",
+    "code_delivered",
+    "code_delivery_delayed",
     "code_delivery_failed",
     "confirm_code",
     "get_request",
@@ -154,6 +158,33 @@ async def code_delivery_failed(deps: Deps, tx: Transaction, event: NotificationF
     work.update(before.delivery_failed(notification_id))
     if work.request != before:
         log.warning("code delivery failed", extra={"request_id": before.request_id})
+    await work.commit()
+
+
+async def code_delivery_delayed(deps: Deps, tx: Transaction, event: NotificationDelayed) -> None:
+    """The notifier keeps trying to deliver a code: the request's status says it is late."""
+    await _delivery_news(deps, tx, event.account_id, event.payload.notification_id, "delayed")
+
+
+async def code_delivered(deps: Deps, tx: Transaction, event: NotificationDelivered) -> None:
+    """A code got through: a request that said it is late says so no more."""
+    await _delivery_news(deps, tx, event.account_id, event.payload.notification_id, "delivered")
+
+
+async def _delivery_news(
+    deps: Deps, tx: Transaction, account_id: str, notification_id: str, news: str
+) -> None:
+    before = await store.load_by_code_notification(tx, notification_id)
+    if before is None or before.account_id != account_id:
+        return  # another service's message: not ours
+    work = RequestWork(deps, tx)
+    work.track(before)
+    if news == "delayed":
+        work.update(before.delivery_delayed(notification_id))
+    else:
+        work.update(before.delivered(notification_id))
+    if work.request != before:
+        log.info("code delivery %s", news, extra={"request_id": before.request_id})
     await work.commit()
 
 

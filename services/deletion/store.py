@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS requests (
     confirmed_at TEXT,
     purge_at TEXT,
     overdue INTEGER NOT NULL DEFAULT 0,
-    paused_at TEXT
+    paused_at TEXT,
+    code_delayed INTEGER NOT NULL DEFAULT 0
 );
 -- The timer's scans: scheduled requests in start order, open requests in expiry order.
 DROP INDEX IF EXISTS requests_due;
@@ -94,12 +95,13 @@ REQUESTS_MIGRATIONS: tuple[Migration, ...] = (
     ),
     # Step 2: a hold pauses the timer (services.deletion.holds).
     (2, add_columns("requests", {"paused_at": "TEXT"})),
+    (3, add_columns("requests", {"code_delayed": "INTEGER NOT NULL DEFAULT 0"})),
 )
 
 _MUTABLE = (
     "status, channel, code_hash, code_issued_at, code_attempts, codes_sent, code_notification_id,"
     " code_delivery_failed, expires_at, confirmed_at, purge_deadline, purge_at, participants,"
-    " overdue, paused_at"
+    " overdue, paused_at, code_delayed"
 )
 _COLUMNS = f"request_id, account_id, correlation_id, created_at, {_MUTABLE}"
 _IN_PROGRESS = ("awaiting_survey", "awaiting_code", "scheduled", "purging")
@@ -141,6 +143,7 @@ def _mutable(request: DeletionRequest) -> tuple[object, ...]:
         ",".join(request.participants),
         int(request.overdue),
         _or_none(request.paused_at),
+        int(request.code_delayed),
     )
 
 
@@ -288,4 +291,5 @@ def _request(row: aiosqlite.Row) -> DeletionRequest:
         completed=frozenset(name for name in (row["completed"] or "").split(",") if name),
         overdue=bool(row["overdue"]),
         paused_at=_moment(row["paused_at"]),
+        code_delayed=bool(row["code_delayed"]),
     )

@@ -12,6 +12,7 @@ from shared.events import (
     ExportPartDelivered,
     HoldsReported,
     NoticeRequested,
+    NotificationDelayed,
     NotificationDelivered,
     NotificationFailed,
     NotificationKeyIssued,
@@ -35,6 +36,7 @@ MESSAGING: Messaging[handlers.Deps] = Messaging(
     publishes=(
         NotificationKeyIssued,
         NotificationDelivered,
+        NotificationDelayed,
         NotificationFailed,
         PurgeCompleted,
         HoldsReported,

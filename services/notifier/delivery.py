@@ -39,7 +39,14 @@ from services.notifier.keys import Opener
 from services.notifier.sms_length import TextTooLong, fit
 from services.notifier.templates import MissingValue, Rendered, render
 from shared.crypto import DecryptionError
-from shared.events import Channel, Language, NotificationDelivered, new_event
+from shared.db import Transaction
+from shared.events import (
+    Channel,
+    Language,
+    NotificationDelayed,
+    NotificationDelivered,
+    new_event,
+)
 from shared.outbox import enqueue
 
 __all__ = ["DeliveryWorker", "Doorbell"]
@@ -243,6 +250,8 @@ async def _retry_later(deps: Deps, delivery: Delivery, reason: str) -> None:
     next_attempt = deps.clock.now() + timedelta(seconds=delay)
     async with deps.db.transaction() as tx:
         await store.schedule_retry(tx, delivery.notification_id, next_attempt, reason)
+        if attempts == 1:
+            await _tell_delayed(deps, tx, delivery, reason)
     log.warning(
         "attempt %d of %s failed (%s); retrying in %.1fs",
         attempts,
@@ -251,6 +260,20 @@ async def _retry_later(deps: Deps, delivery: Delivery, reason: str) -> None:
         delay,
         extra={"notification_id": delivery.notification_id},
     )
+
+
+async def _tell_delayed(deps: Deps, tx: Transaction, delivery: Delivery, reason: str) -> None:
+    """Once per delivery, at its first failed attempt: the requester may tell the person that
+    the message is late but coming (the retries can take minutes)."""
+    delayed = new_event(
+        NotificationDelayed,
+        account_id=delivery.account_id,
+        correlation_id=delivery.correlation_id,
+        occurred_at=deps.clock.now(),
+        notification_id=delivery.notification_id,
+        reason=reason,
+    )
+    await enqueue(tx, deps.topics.notifier_events, delayed, deps.clock)
 
 
 async def _give_up(deps: Deps, delivery: Delivery, reason: str) -> None:

@@ -17,7 +17,13 @@ from pydantic import SecretStr
 from services.deletion.app import Service
 from shared.clock import FrozenClock
 from shared.config import PlatformSettings
-from shared.events import NotificationFailed, PurgeCompleted, new_event
+from shared.events import (
+    NotificationDelayed,
+    NotificationDelivered,
+    NotificationFailed,
+    PurgeCompleted,
+    new_event,
+)
 from tests.integration.deletion.support import (
     account_events,
     deletion_service,
@@ -50,6 +56,47 @@ async def _create(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
 
 async def _status(client: httpx.AsyncClient, request_id: str, headers: dict[str, str]) -> Any:
     return (await client.get(f"/v1/deletion-requests/{request_id}", headers=headers)).json()
+
+
+async def test_a_late_code_shows_as_delayed_until_the_notifier_delivers_it(
+    platform: PlatformSettings, keys: Keys, tmp_path: Path
+) -> None:
+    # Issue 17: with SMTP down the person saw "awaiting_code" and no hint for up to 69 s.
+    clock = FrozenClock(datetime.now(UTC))
+    topics = platform.topics
+    account = str(uuid.uuid4())
+    async with serving(_service(platform, tmp_path, clock)) as client:
+        headers = token(keys.signing_key, clock, account)
+        request_id = await _create(client, headers)
+        assert (await _status(client, request_id, headers))["code_delayed"] is False
+        asked: Any = await one_event(
+            platform, topics.notifications, "CodeDeliveryRequested", account
+        )
+        notification_id = asked.payload.notification_id
+        news: dict[str, Any] = {"account_id": account, "correlation_id": "test"}
+        delayed = new_event(
+            NotificationDelayed,
+            **news,
+            occurred_at=clock.now(),
+            notification_id=notification_id,
+            reason="the mail server did not answer (ConnectionRefusedError)",
+        )
+        await produce_event(platform.kafka_bootstrap, topics.notifier_events, delayed)
+
+        async def shown(flag: bool) -> bool:
+            view = await _status(client, request_id, headers)
+            return bool(view["code_delayed"] is flag and not view["code_delivery_failed"])
+
+        await eventually(lambda: shown(True), what="code_delayed on the request")
+        delivered = new_event(
+            NotificationDelivered,
+            **news,
+            occurred_at=clock.now(),
+            notification_id=notification_id,
+            channel="email",
+        )
+        await produce_event(platform.kafka_bootstrap, topics.notifier_events, delivered)
+        await eventually(lambda: shown(False), what="code_delayed cleared once delivered")
 
 
 async def test_codes_are_resent_by_the_rules_lapse_and_can_be_cancelled(

@@ -124,6 +124,7 @@ async def test_requests_are_guarded(service: Service, keys: Keys, clock: FrozenC
             "request_id": request_id,
             "status": "awaiting_survey",
             "code_delivery_failed": False,
+            "code_delayed": False,
             "expires_at": (clock.now() + timedelta(days=1)).isoformat().replace("+00:00", "Z"),
             "code_valid_minutes": 10,
         }
@@ -199,6 +200,7 @@ async def test_the_whole_journey_from_request_to_purged(
             "request_id": request_id,
             "status": "purged",
             "code_delivery_failed": False,
+            "code_delayed": False,
             "purge_deadline": right.json()["purge_deadline"],
             "participants": dict.fromkeys(purged.payload.participants, "completed"),
         }

@@ -16,6 +16,7 @@ from devstack.mailcatcher import MailCatcher
 from services.notifier.domain import CONTACT_WAIT_REASON
 from shared.brand import DEFAULT_SHOP_NAME
 from shared.events import (
+    NotificationDelayed,
     NotificationDelivered,
     NotificationFailed,
 )
@@ -133,6 +134,9 @@ async def test_every_mail_waits_while_the_smtp_server_is_down_and_then_goes_out(
         (mail,) = [m for m in mails if m["To"] == address and m["Subject"].startswith("Confirm")]
         assert SIX_DIGITS.findall(plain_text(mail)) == [code]
     assert await adieu.events(NotificationFailed) == []
+    # Each said once, at its first refused attempt, that it is late and still being tried.
+    delayed = await adieu.events(NotificationDelayed)
+    assert sorted(d.payload.notification_id for d in delayed) == sorted(ids)
 
 
 class _SlowFor:

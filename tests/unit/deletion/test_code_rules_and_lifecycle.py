@@ -79,6 +79,18 @@ def test_a_new_code_may_switch_the_channel_and_resets_tries_and_failure() -> Non
     assert (fresh.codes_sent, fresh.code_notification_id) == (2, "n-2")
 
 
+def test_a_delayed_code_is_flagged_until_delivered_or_replaced() -> None:
+    clock = FrozenClock()
+    request = _request(clock)
+    assert request.delivery_delayed("n-0") == request  # an older code's news is moot
+    late = request.delivery_delayed("n-1")
+    assert late.code_delayed
+    assert not late.delivered("n-1").code_delayed
+    assert not late.delivery_failed("n-1").code_delayed
+    clock.advance(60)
+    assert not late.issue_code("h2", clock.now(), "n-2").code_delayed
+
+
 def test_a_failure_of_an_older_code_does_not_flag_the_request() -> None:
     clock = FrozenClock()
     request = _request(clock).issue_code("h2", clock.now(), "n-2")
