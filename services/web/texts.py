@@ -138,6 +138,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Vi har sendt en sekssifret kode til telefonen din.",
         "We have sent a six-digit code to your phone.",
     ),
+    "code_delayed": (
+        "Koden din er forsinket. Vi fortsetter å prøve å sende den.",
+        "Your code is delayed. We keep trying to send it.",
+    ),
     "confirm": ("Bekreft", "Confirm"),
     "resend": ("Send ny kode", "Send a new code"),
     "resent": ("En ny kode er sendt.", "A new code has been sent."),

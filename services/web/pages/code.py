@@ -62,6 +62,8 @@ async def _code_page(
         channel=session.channel,
         where=where,
         minutes=max(math.ceil(left / 60), 1) if expires else found.data.get("code_valid_minutes"),
+        # The notifier's first try failed and it keeps trying (SMTP away, say): tell the person.
+        delayed=found.ok and found.data.get("code_delayed") is True,
     )
 
 

@@ -23,6 +23,8 @@ from services.web.config import Settings as WebSettings
 from shared.clock import FrozenClock
 from shared.config import PlatformSettings
 from shared.crypto import new_key
+from shared.events import CodeDeliveryRequested, NotificationDelayed, new_event
+from tests.support.kafka import produce_event, read_events
 from tests.support.platform import Keys
 from tests.support.polling import eventually
 
@@ -192,3 +194,38 @@ async def _the_operator_sees_it(site: Site) -> None:
     overview = await site.web.get("/operator")
     assert overview.status_code == 200
     assert "scheduled" in overview.text
+
+
+async def test_the_code_page_says_when_the_code_is_late(
+    site: Site, platform: PlatformSettings
+) -> None:
+    await site.register_and_sign_in("sigrid@example.com")
+    both = {"understood": "yes", "accepted": "yes", "channel": "email"}
+    assert (await site.post("/delete", both)).status_code == 303
+    assert (await site.web.get("/delete")).headers["location"] == "/delete/survey"
+    page = await site.web.get("/delete/survey")
+    reason = re.search(r'name="reasons" value="([^"]+)"', page.text)
+    assert reason
+    sent = await site.post("/delete/survey", {"reasons": reason.group(1)})
+    assert sent.headers["location"] == "/delete/code"
+    assert "delayed" not in (await site.web.get("/delete/code")).text
+
+    async def asked() -> CodeDeliveryRequested | None:
+        found = await read_events(platform.kafka_bootstrap, platform.topics.notifications)
+        return next((e for e in found if isinstance(e, CodeDeliveryRequested)), None)
+
+    request = await eventually(asked, what="the code requested from the notifier")
+    delayed = new_event(
+        NotificationDelayed,
+        account_id=request.account_id,
+        correlation_id=request.correlation_id,
+        occurred_at=site.clock.now(),
+        notification_id=request.payload.notification_id,
+        reason="the mail server did not answer",
+    )
+    await produce_event(platform.kafka_bootstrap, platform.topics.notifier_events, delayed)
+
+    async def shown() -> bool:
+        return "Your code is delayed. We keep trying" in (await site.web.get("/delete/code")).text
+
+    await eventually(shown, what="the line about the late code")
