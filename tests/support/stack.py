@@ -24,10 +24,12 @@ from tests.support.brokers import BrokerUnderTest
 
 __all__ = [
     "ROOT",
+    "Launch",
     "Stack",
     "StackFailed",
     "codes_sent_to",
     "emails_to",
+    "launch",
     "only_code",
     "running_stack",
     "sms_to",
@@ -109,6 +111,59 @@ def _environment(
 
 def _tail(log: Path, lines: int = 60) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class Launch:
+    """One ``python -m devstack`` process: how it was started, so it can be started again."""
+
+    base: Path
+    env: dict[str, str]
+    ports: Mapping[str, int]
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.base / "devstack.log"
+
+    def start(self) -> Stack:
+        """Start the launcher (appending to its log) and wait for its ``adieu ready`` line."""
+        offset = self.log.stat().st_size if self.log.exists() else 0
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "devstack"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while "adieu ready:" not in self.log.read_text(errors="replace")[offset:]:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise StackFailed(f"devstack did not get ready:\n{_tail(self.log)}")
+            time.sleep(0.1)  # a synchronous poll with a deadline, like ``eventually``
+        env = {**self.env}
+        env.setdefault("ADIEU_KAFKA_BOOTSTRAP", f"127.0.0.1:{self.ports['broker']}")
+        urls = {service: f"http://127.0.0.1:{self.ports[service]}" for service in SERVICES}
+        return Stack(var_dir=self.base / "var", log=self.log, env=env, urls=urls)
+
+    def stop(self) -> int:
+        """SIGTERM, as Ctrl-C would; the exit code (killed after the stop timeout)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+
+def launch(base: Path, name: str, extra_env: Mapping[str, str] | None = None) -> Launch:
+    """A launcher on free ports with its state under ``base`` (not started yet)."""
+    ports = {service: free_port() for service in ("broker", "controller", "smtp", *SERVICES)}
+    env = {**_environment(base / "var", ports, name, None), **(extra_env or {})}
+    return Launch(base=base, env=env, ports=ports)
 
 
 @contextmanager

@@ -1,0 +1,142 @@
+"""What a scenario's journeys came to, read where the truth lies: the people's inboxes, the
+broker's topics and the notifier's ledger.
+
+A scenario fails on any lost journey (beyond the documented limit it is allowed), any account
+purged twice (two AccountPurged with different event ids), any notification that ended neither
+sent nor failed, any e-mail reported sent that never arrived, and any duplicate e-mail outside
+the documented crash window: a repeat with the *same* Message-ID is the notifier's at-least-once
+window (killed after the SMTP server took the message, before its ledger said so); a second
+message of one kind with another Message-ID is a real duplicate (a code the person asked for
+again excepted).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faults.journeys import Journey
+from faults.mail import MailIndex
+from services.notifier.domain import message_key
+from shared.events import (
+    AccountPurged,
+    CodeDeliveryRequested,
+    NoticeRequested,
+    NotificationDelivered,
+    NotificationFailed,
+)
+from shared.topics import Topics
+from tests.support.kafka import read_events
+
+__all__ = ["Outcome", "count", "pending_deliveries"]
+
+_KIND_OF_NOTICE = {"deletion_scheduled": "scheduled", "deletion_completed": "completed"}
+
+
+@dataclass
+class Outcome:
+    """One row of the table, and why it failed (if it did)."""
+
+    scenario: str
+    tried: int = 0
+    completed: int = 0
+    lost: int = 0
+    lost_allowed: int = 0
+    purged_twice: int = 0
+    mails_missing: int = 0
+    dup_same_id: int = 0
+    dup_other: int = 0
+    unresolved: int = 0
+    orphans: int = 0
+    recovery_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[str]:
+        found = []
+        if self.lost > self.lost_allowed:
+            found.append(f"{self.lost - self.lost_allowed} journeys lost")
+        if self.purged_twice:
+            found.append(f"{self.purged_twice} accounts purged twice")
+        if self.unresolved:
+            found.append(f"{self.unresolved} notifications neither sent nor failed")
+        if self.mails_missing:
+            found.append(f"{self.mails_missing} e-mails reported sent but never stored")
+        if self.orphans:
+            found.append(f"{self.orphans} processes or ports left behind by the launcher")
+        if self.dup_other:
+            found.append(f"{self.dup_other} duplicate e-mails outside the crash window")
+        return found
+
+
+def pending_deliveries(var_dir: Path) -> int:
+    """Rows of the notifier's ledger still pending (read-only, beside the running notifier)."""
+    path = var_dir / "notifier" / "notifier.sqlite3"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as db:
+        row = db.execute("SELECT count(*) FROM deliveries WHERE status = 'pending'").fetchone()
+    return int(row[0])
+
+
+async def _notifications(bootstrap: str, topics: Topics, accounts: set[str]) -> dict[str, str]:
+    """notification id -> kind, for the deletion messages asked for our accounts."""
+    asked: dict[str, str] = {}
+    for event in await read_events(bootstrap, topics.notifications):
+        if event.account_id not in accounts:
+            continue
+        if isinstance(event, CodeDeliveryRequested) and event.payload.purpose == "deletion":
+            asked[event.payload.notification_id] = "code"
+        elif isinstance(event, NoticeRequested) and event.payload.notice in _KIND_OF_NOTICE:
+            asked[event.payload.notification_id] = _KIND_OF_NOTICE[event.payload.notice]
+    return asked
+
+
+async def count(
+    outcome: Outcome,
+    journeys: Sequence[Journey],
+    mail: MailIndex,
+    bootstrap: str,
+    topics: Topics,
+) -> Outcome:
+    """Fill ``outcome`` from the journeys, the mails and the topics."""
+    outcome.tried = len(journeys)
+    outcome.completed = sum(1 for j in journeys if j.completed)
+    outcome.lost = outcome.tried - outcome.completed
+    accounts = {j.account_id for j in journeys if j.account_id}
+    purges: dict[str, set[str]] = defaultdict(set)
+    for event in await read_events(bootstrap, topics.deletion_events):
+        if isinstance(event, AccountPurged) and event.account_id in accounts:
+            purges[event.account_id].add(str(event.event_id))
+    outcome.purged_twice = sum(1 for ids in purges.values() if len(ids) > 1)
+    asked = await _notifications(bootstrap, topics, accounts)
+    ended: dict[str, str] = {}
+    for event in await read_events(bootstrap, topics.notifier_events):
+        if isinstance(event, NotificationDelivered | NotificationFailed):
+            ended.setdefault(event.payload.notification_id, event.event_type)
+    outcome.unresolved = sum(1 for nid in asked if nid not in ended)
+    failed = Counter(
+        asked[n] for n, how in ended.items() if n in asked and how != "NotificationDelivered"
+    )
+    if failed:
+        outcome.notes.append(
+            "failed with a reason: " + ", ".join(f"{n} {k}" for k, n in sorted(failed.items()))
+        )
+    stored = {m.message_id for mails in mail.by_address.values() for m in mails}
+    delivered = [n for n, how in ended.items() if n in asked and how == "NotificationDelivered"]
+    outcome.mails_missing = sum(
+        1 for n in delivered if not any(message_key(n) in i for i in stored)
+    )
+    _duplicates(outcome, journeys, mail)
+    return outcome
+
+
+def _duplicates(outcome: Outcome, journeys: Sequence[Journey], mail: MailIndex) -> None:
+    for journey in journeys:
+        for kind in ("code", "scheduled", "completed"):
+            mails = mail.of(journey.address, kind)
+            ids = Counter(m.message_id for m in mails)
+            outcome.dup_same_id += sum(n - 1 for n in ids.values())
+            allowed = 1 + (journey.resends if kind == "code" else 0)
+            outcome.dup_other += max(0, len(ids) - allowed)
