@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test faults lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 	scripts/ensure-chromium
 	scripts/ensure-kafka
 	scripts/run-tests
+
+# Minutes, not seconds: the platform under one fault at a time (docs/reliability.md).
+faults: $(STAMP)
+	$(BIN)/python -m faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -24,12 +24,15 @@ from services.notifier.domain import message_key
 from shared.events import (
     AccountPurged,
     CodeDeliveryRequested,
+    Event,
+    EventDecodeError,
     NoticeRequested,
     NotificationDelivered,
     NotificationFailed,
+    decode_event,
 )
 from shared.topics import Topics
-from tests.support.kafka import read_events
+from tests.support.kafka import read_values
 
 __all__ = ["Outcome", "count", "pending_deliveries"]
 
@@ -70,6 +73,17 @@ class Outcome:
         if self.dup_other:
             found.append(f"{self.dup_other} duplicate e-mails outside the crash window")
         return found
+
+
+async def read_events(bootstrap: str, topic: str) -> list[Event]:
+    """The events on ``topic``, skipping what is not one (the poison scenario's records)."""
+    events = []
+    for value in await read_values(bootstrap, topic):
+        try:
+            events.append(decode_event(value))
+        except EventDecodeError:
+            continue
+    return events
 
 
 def pending_deliveries(var_dir: Path) -> int:

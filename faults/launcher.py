@@ -74,6 +74,8 @@ async def _hurt(launcher: Launch, signum: signal.Signals, outcome: Outcome) -> N
     if left or taken:
         outcome.notes.append(f"left running: {len(left)} of {len(children)}; ports taken: {taken}")
         outcome.orphans = len(left) + len(taken)
+    else:
+        outcome.notes.append(f"all {len(children)} children gone, every port free")
 
 
 async def run_launcher_scenario(
