@@ -27,6 +27,8 @@ __all__ = ["PHASES", "Journey", "Tracker", "run_journey"]
 PASSWORD = "fault-suite-password-1"  # noqa: S105  # the made-up people's, in a test run
 PHASES = ("signing up", "requesting", "awaiting code", "purging", "awaiting confirmation", "done")
 _RETRY_PAUSE = 0.3
+# How long a person waits for a code before pressing "send a new code" (allowed after 60 s).
+_PATIENCE_SECONDS = 75.0
 
 
 class JourneyLost(Exception):
@@ -151,8 +153,11 @@ async def _status(call: _Caller, urls: Urls, path: str, token: dict[str, str]) -
 async def _code(
     call: _Caller, urls: Urls, path: str, token: dict[str, str], mail: MailIndex, journey: Journey
 ) -> None:
-    """Wait for the code e-mail (asking again if it failed for good) and confirm with it."""
+    """Wait for the code e-mail and confirm with it; ask for a new code, as the page offers,
+    when it failed for good or when nothing came for a minute and the page says nothing of a
+    delay."""
     confirmed_with: set[str] = set()
+    asked_at = time.monotonic()
     while True:
         codes = [only_code(m.text) for m in mail.of(journey.address, "code")]
         fresh = [c for c in codes if c not in confirmed_with]
@@ -170,11 +175,15 @@ async def _code(
         journey.saw_delayed |= bool(status.get("code_delayed"))
         if status.get("status") not in (None, "awaiting_survey", "awaiting_code"):
             return
-        if status.get("code_delivery_failed"):
+        waited = time.monotonic() - asked_at
+        silent = waited > _PATIENCE_SECONDS and not status.get("code_delayed")
+        if status.get("code_delivery_failed") or silent:
             resent = await call(
                 "POST", urls.deletion, f"{path}/resend-code", json={}, headers=token
             )
-            journey.resends += resent.status_code == 202
+            if resent.status_code == 202:
+                journey.resends += 1
+                asked_at = time.monotonic()
         await mail.changed(at_most=1.0)
 
 

@@ -60,16 +60,30 @@ async def ensure_topics(
 
 
 class TopicKeeper:
-    """The topics one service needs: created at start, and again whenever they go missing."""
+    """The topics one service needs: created at start, and again whenever they go missing.
+
+    After :meth:`start` it looks every ``interval_seconds``, and at once when :meth:`nudge`d
+    (the outbox relay does after a failed publish). :meth:`stop` lets a look in progress finish
+    rather than cancelling it: a connection cancelled half-way would be left open.
+    """
 
     def __init__(
-        self, bootstrap: str, names: Iterable[str], *, partitions: int, replication: int
+        self,
+        bootstrap: str,
+        names: Iterable[str],
+        *,
+        partitions: int,
+        replication: int,
+        interval_seconds: float = 5.0,
     ) -> None:
         self._bootstrap = bootstrap
         self._wanted = sorted(set(names))
         self._partitions = partitions
         self._replication = replication
-        self._lock = asyncio.Lock()
+        self._interval = interval_seconds
+        self._nudged = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     async def ensure(self, wait_seconds: float = 60.0) -> None:
         """Create every missing topic, waiting up to ``wait_seconds`` for the broker (start)."""
@@ -85,17 +99,47 @@ class TopicKeeper:
         """One look: re-create the topics that are missing now; return their names.
 
         Raises:
-            KafkaError: the broker is not reachable (the next check tries again).
+            KafkaError: the broker is not reachable (the next look tries again).
         """
-        async with self._lock:  # the periodic check and a failed publish may ask together
-            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id="adieu-admin")
-            try:
-                await admin.start()
-                missing = await _create_missing(
-                    admin, self._wanted, self._partitions, self._replication
-                )
-            finally:
-                await admin.close()
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id="adieu-admin")
+        try:
+            await admin.start()
+            missing = await _create_missing(
+                admin, self._wanted, self._partitions, self._replication
+            )
+        finally:
+            await admin.close()
         if missing:
             log.warning("re-created %d missing topics: %s", len(missing), ", ".join(missing))
         return missing
+
+    def nudge(self) -> None:
+        """Look now rather than at the next interval."""
+        self._nudged.set()
+
+    def start(self) -> None:
+        """Look in the background until :meth:`stop`."""
+        self._stopping.clear()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="topic-keeper")
+
+    async def stop(self) -> None:
+        """Stop after the look in progress, if any."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        self._nudged.set()
+        await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._interval):
+                    await self._nudged.wait()
+            self._nudged.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                await self.check()
+            except Exception as exc:  # the broker may be away: the next look tries again
+                log.warning("topic check failed: %s", type(exc).__name__)

@@ -117,12 +117,12 @@ class OutboxRelay:
         self._db = db
         self._publisher = publisher
         self._poll_seconds = poll_seconds
-        self._on_failure: Callable[[], Awaitable[object]] | None = None
+        self._on_failure: Callable[[], None] | None = None
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         db.on_commit(self.wake)
 
-    def on_failure(self, hook: Callable[[], Awaitable[object]]) -> None:
+    def on_failure(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` after each passing failure, before the backoff (the runtime uses it to
         re-create topics a broker restart forgot)."""
         self._on_failure = hook
@@ -152,7 +152,8 @@ class OutboxRelay:
                 log.warning(
                     "outbox publish failed, retrying in %.1fs: %s", backoff, describe_failure(exc)
                 )
-                await self._after_failure()
+                if self._on_failure is not None:
+                    self._on_failure()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF_SECONDS)
                 continue
@@ -162,14 +163,6 @@ class OutboxRelay:
                     async with asyncio.timeout(self._poll_seconds):
                         await self._wakeup.wait()
                 self._wakeup.clear()
-
-    async def _after_failure(self) -> None:
-        if self._on_failure is None:
-            return
-        try:
-            await self._on_failure()
-        except Exception as exc:  # the broker may still be away; the next failure tries again
-            log.warning("outbox failure hook failed: %s", describe_failure(exc))
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows in order; return how many left the outbox.

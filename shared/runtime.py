@@ -69,13 +69,11 @@ class ServiceRuntime:
             self.topics,
             partitions=platform.topic_partitions,
             replication=platform.topic_replication,
+            interval_seconds=platform.topic_check_seconds,
         )
         # A broker restart can forget topics (Tansu's memory storage does): look again often,
         # and at once when a publish fails.
-        self.relay.on_failure(self.topic_keeper.check)
-        self._periodic.append(
-            Periodic("topic-check", platform.topic_check_seconds, self.topic_keeper.check)
-        )
+        self.relay.on_failure(self.topic_keeper.nudge)
         self._periodic.append(Periodic(f"{db.path.stem}-scrub", _SCRUB_SECONDS, self._scrub))
 
     async def _scrub(self) -> None:
@@ -108,6 +106,7 @@ class ServiceRuntime:
         try:
             async with faust_app_running(self.faust_app, stop_timeout=15.0):
                 self.relay.start()
+                self.topic_keeper.start()
                 for job in self._periodic:
                     job.start()
                 try:
@@ -115,6 +114,7 @@ class ServiceRuntime:
                 finally:
                     for job in reversed(self._periodic):
                         await job.stop()
+                    await self.topic_keeper.stop()
                     await self.relay.stop()
         finally:
             await self.db.close()

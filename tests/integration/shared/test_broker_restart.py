@@ -53,8 +53,10 @@ async def test_topics_a_restarted_broker_forgot_come_back_and_publishing_resumes
         update={"kafka_bootstrap": own_broker.bootstrap, "topic_check_seconds": 0.5}
     )
     topics = isolated.topics
-    wanted = {*topics.all(), *(topics.dlq(name) for name in topics.all())}
     service = bootstrap(Settings(data_dir=tmp_path, platform=isolated))
+    wanted = set(service.runtime.topics)  # what survey declares it uses, dead letters included
+    assert topics.survey_events in wanted
+    assert topics.dlq(topics.deletion_events) in wanted  # the DLQ of a topic it consumes
     async with serving(service) as client:
         assert wanted <= await _topics(own_broker.bootstrap)
         own_broker.stop()
