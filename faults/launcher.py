@@ -22,7 +22,7 @@ from faults.accounting import Outcome, count
 from faults.journeys import Journey, Tracker, Urls, new_journey, run_journey
 from faults.mail import MailIndex
 from faults.platform import FAST_PLATFORM
-from faults.scenarios import Settings
+from faults.scenarios import ARRIVAL_SECONDS, Settings
 from shared.topics import Topics
 from tests.support.stack import Launch, launch
 
@@ -92,9 +92,11 @@ async def run_launcher_scenario(
     tracker = Tracker()
     urls = Urls(stack.auth, [stack.deletion], stack.survey)
     try:
-        async with httpx.AsyncClient(timeout=20.0) as http:
+        async with httpx.AsyncClient(timeout=60.0) as http:
             tasks = []
-            for _ in range(settings.journeys):
+            for index in range(settings.journeys):
+                if index:
+                    await asyncio.sleep(ARRIVAL_SECONDS)  # arrivals spread, as in scenarios
                 journey = new_journey()
                 tracker.journeys.append(journey)
                 tasks.append(

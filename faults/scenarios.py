@@ -24,8 +24,9 @@ from faults.platform import Platform
 from shared.topics import Topics
 from tests.support.kafka import read_values
 
-__all__ = ["SCENARIOS", "Settings", "run_scenario"]
+__all__ = ["ARRIVAL_SECONDS", "SCENARIOS", "Settings", "run_scenario"]
 
+ARRIVAL_SECONDS = 0.5
 # A fault returns the moment (monotonic) the platform was whole again, or None for no fault.
 Fault = Callable[["Context"], Awaitable[float | None]]
 
@@ -195,7 +196,11 @@ async def _wave(
     ctx: Context, http: httpx.AsyncClient, mail: MailIndex
 ) -> list[asyncio.Task[Journey]]:
     tasks = []
-    for _ in range(ctx.settings.journeys):
+    for index in range(ctx.settings.journeys):
+        if index:
+            # People arrive over a few seconds, not in one instant: 30 sign-ups at once would
+            # only measure argon2id on two cores (and time out into a retry storm).
+            await asyncio.sleep(ARRIVAL_SECONDS)
         journey = new_journey()
         ctx.tracker.journeys.append(journey)
         run = run_journey(http, ctx.urls, mail, journey, ctx.settings.journey_timeout)
@@ -223,7 +228,7 @@ async def run_scenario(platform: Platform, settings: Settings, scenario: Scenari
     mail.scan()
     watcher = asyncio.create_task(mail.run())
     limits = httpx.Limits(max_connections=4 * settings.journeys)
-    async with httpx.AsyncClient(timeout=20.0, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=60.0, limits=limits) as http:
         first = await _wave(ctx, http, mail)
         healed = await scenario.fault(ctx)
         second: list[asyncio.Task[Journey]] = []
