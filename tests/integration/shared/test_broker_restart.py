@@ -24,6 +24,7 @@ from tests.support.kafka import ProducerPublisher, read_events, read_values
 from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import bearer, serving
+from tests.support.survey import open_request
 
 
 @pytest.fixture
@@ -69,6 +70,7 @@ async def test_topics_a_restarted_broker_forgot_come_back_and_publishing_resumes
         # Dead-letter topics too, though nothing was produced to them since the restart.
         await eventually(back, timeout=30, what="every topic re-created")
         request_id = str(uuid.uuid4())
+        await open_request(service.deps.db, "acc-1", request_id)
         answer = await client.post(
             "/v1/responses",
             json={"request_id": request_id, "reasons": ["privacy"]},
