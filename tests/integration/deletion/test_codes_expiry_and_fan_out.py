@@ -65,6 +65,8 @@ async def test_a_late_code_shows_as_delayed_until_the_notifier_delivers_it(
     clock = FrozenClock(datetime.now(UTC))
     topics = platform.topics
     account = str(uuid.uuid4())
+    # The notifier's key for the account, which the code is sealed to.
+    await AccountKeys().announce(platform.kafka_bootstrap, topics.notifier_events, account)
     async with serving(_service(platform, tmp_path, clock)) as client:
         headers = token(keys.signing_key, clock, account)
         request_id = await _create(client, headers)

@@ -23,7 +23,13 @@ from services.web.config import Settings as WebSettings
 from shared.clock import FrozenClock
 from shared.config import PlatformSettings
 from shared.crypto import new_key
-from shared.events import CodeDeliveryRequested, NotificationDelayed, new_event
+from shared.events import (
+    AccountRegistered,
+    CodeDeliveryRequested,
+    NotificationDelayed,
+    new_event,
+)
+from tests.support.account_keys import AccountKeys
 from tests.support.kafka import produce_event, read_events
 from tests.support.platform import Keys
 from tests.support.polling import eventually
@@ -200,6 +206,16 @@ async def test_the_code_page_says_when_the_code_is_late(
     site: Site, platform: PlatformSettings
 ) -> None:
     await site.register_and_sign_in("sigrid@example.com")
+
+    async def registered() -> AccountRegistered | None:
+        found = await read_events(platform.kafka_bootstrap, platform.topics.auth_events)
+        return next((e for e in found if isinstance(e, AccountRegistered)), None)
+
+    account = await eventually(registered, what="the account registered")
+    # The notifier's key for the account, which the code is sealed to.
+    await AccountKeys().announce(
+        platform.kafka_bootstrap, platform.topics.notifier_events, account.account_id
+    )
     both = {"understood": "yes", "accepted": "yes", "channel": "email"}
     assert (await site.post("/delete", both)).status_code == 303
     assert (await site.web.get("/delete")).headers["location"] == "/delete/survey"
