@@ -247,13 +247,7 @@ class KafkaBroker:
             raise KafkaUnavailable(
                 f"port {taken} is in use; stop what listens there or choose other ports"
             )
-        java = _java()
-        classpath = kafka_classpath()
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        config = self.state_dir / "server.properties"
-        _write_properties(config, self.properties)
-        (self.state_dir / "log4j2.properties").write_text(_LOG4J2)
-        self._format_once(java, classpath, config)
+        java, classpath, config = self.format_storage()
         started = time.monotonic()
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
@@ -263,6 +257,20 @@ class KafkaBroker:
                 process_group=0,  # like Tansu: Ctrl-C reaches the services first
             )
         self._wait_ready(started, timeout)
+
+    def format_storage(self) -> tuple[str, str, Path]:
+        """Write the configuration and format the storage unless formatted already.
+
+        Returns the java binary, the classpath and the configuration file a start uses.
+        """
+        java = _java()
+        classpath = kafka_classpath()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        config = self.state_dir / "server.properties"
+        _write_properties(config, self.properties)
+        (self.state_dir / "log4j2.properties").write_text(_LOG4J2)
+        self._format_once(java, classpath, config)
+        return java, classpath, config
 
     def _jvm(self, java: str, classpath: str) -> list[str]:
         heap = os.environ.get("KAFKA_HEAP_OPTS", DEFAULT_HEAP_OPTS).split()
@@ -279,8 +287,9 @@ class KafkaBroker:
                 "kafka.tools.StorageTool",
                 "format",
                 "--ignore-formatted",
-                "--cluster-id",
-                cluster_id,
+                # One argument: an id may start with "-" (URL-safe base64), which the tool's
+                # parser would take for an option ("expected one argument").
+                f"--cluster-id={cluster_id}",
                 "--config",
                 str(config),
             ],

@@ -53,3 +53,15 @@ def test_a_broker_that_cannot_start_shows_its_own_output(tmp_path: Path) -> None
     })  # fmt: skip
     with pytest.raises(KafkaUnavailable, match=r"(?s)failed:.*num\.io\.threads"):
         broker.start(timeout=60)
+
+
+def test_a_cluster_id_that_starts_with_a_dash_formats_the_storage(tmp_path: Path) -> None:
+    # One id in 64 starts with "-"; the storage tool took it for an option and the session's
+    # Kafka did not start ("--cluster-id: expected one argument").
+    if shutil.which("java") is None and not in_ci():
+        pytest.skip("no Java here")
+    cluster_id = "-L6g3nShT-eMCtK--X86sw"
+    broker = KafkaBroker(free_port(), tmp_path / "state", free_port(), cluster_id=cluster_id)
+    broker.format_storage()
+    [log_dir] = broker.log_dirs
+    assert f"cluster.id={cluster_id}" in (log_dir / "meta.properties").read_text()
