@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
-__all__ = ["MailCatcher"]
+__all__ = ["MailCatcher", "OnStored"]
+
+# Called (in the catcher's thread) with each stored file and its envelope recipients.
+OnStored = Callable[[Path, Sequence[str]], None]
 
 
 class _StoreHandler:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, on_stored: OnStored | None) -> None:
         self._directory = directory
         self._counter = itertools.count()
+        self._on_stored = on_stored
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802  # aiosmtpd's hook name
         self._directory.mkdir(parents=True, exist_ok=True)
@@ -24,17 +29,30 @@ class _StoreHandler:
         temporary.write_bytes(envelope.original_content)
         # Rename last, so a reader never sees half a message.
         temporary.rename(self._directory / name)
+        if self._on_stored is not None:
+            self._on_stored(self._directory / name, list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
 
 class MailCatcher:
-    """aiosmtpd on loopback, writing each message to ``directory``."""
+    """aiosmtpd on loopback, writing each message to ``directory``.
 
-    def __init__(self, directory: Path, port: int, host: str = "127.0.0.1") -> None:
+    ``on_stored`` hears of each message as it is stored, so a reader of thousands of messages
+    (the benchmarks) need not list the directory again and again.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        port: int,
+        host: str = "127.0.0.1",
+        on_stored: OnStored | None = None,
+    ) -> None:
         self.directory = directory
         self.host = host
         self.port = port
-        self._controller = Controller(_StoreHandler(directory), hostname=host, port=port)
+        handler = _StoreHandler(directory, on_stored)
+        self._controller = Controller(handler, hostname=host, port=port)
 
     def start(self) -> None:
         """Start listening (in aiosmtpd's own thread)."""
