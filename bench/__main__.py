@@ -4,7 +4,7 @@ Prints each bench's figures beside its target and the broker's own round trip fr
 stack, then one Markdown table of everything (for docs/performance.md). Smaller runs::
 
     python -m bench --only timers --timers 100000
-    python -m bench --rates 25,50 --seconds 5 --purges 5000
+    python -m bench --rates 25,50 --seconds 5 --burst 20 --purges 5000
 
 With ``ADIEU_KAFKA_BOOTSTRAP`` set, the stacks use that broker instead of starting Tansu.
 """
@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from bench.journey import run_journeys
+from bench.journey_burst import run_burst
 from bench.purge_burst import run_purge_burst
 from bench.report import Row, table
 from bench.roundtrip import RoundTrip
@@ -34,6 +35,7 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--only", choices=_BENCHES, action="append", help="run just these")
     parser.add_argument("--rates", default="25,50,100,200", help="paced journeys per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per paced rate")
+    parser.add_argument("--burst", type=int, default=50, help="journeys at once (0: none)")
     parser.add_argument("--purges", type=int, default=100_000, help="N of purge_burst")
     parser.add_argument("--purge-timeout", type=float, default=1800.0)
     parser.add_argument("--timers", type=int, default=1_000_000, help="scheduled requests")
@@ -61,7 +63,13 @@ async def _run(args: argparse.Namespace) -> list[Row]:
         if bench == "journey":
             rates = [float(part) for part in args.rates.split(",") if part]
             journey = await run_journeys(var_dir, rates, args.seconds)
-            found, trip = journey.rows(), journey.round_trip
+            found, trip = [*journey.rows(), _floor(bench, journey.round_trip)], None
+            if args.burst:
+                burst_dir = var_dir.with_name(var_dir.name + "-burst")
+                crowd = await run_burst(burst_dir, args.burst)
+                found += [*crowd.rows(), _floor("journey (burst)", crowd.round_trip)]
+                if not args.keep:
+                    shutil.rmtree(burst_dir, ignore_errors=True)
         elif bench == "purge_burst":
             burst = await run_purge_burst(var_dir, args.purges, args.purge_timeout)
             found, trip = burst.rows(), burst.round_trip

@@ -144,10 +144,6 @@ def _progress(path: Path) -> tuple[int, dict[str, str]]:
     return int(purged[0]), dict(last)
 
 
-def _mails(directory: Path) -> int:
-    return sum(1 for name in directory.iterdir() if name.suffix == ".eml")
-
-
 async def run_purge_burst(var_dir: Path, n: int, timeout: float) -> BurstResult:
     """Seed ``n`` due purges, start the platform, and time the drain."""
     env = {"DELETION_GRACE_SECONDS": "0", "DELETION_PARTICIPANTS": ",".join(PARTICIPANTS)}
@@ -180,7 +176,7 @@ async def _watch(stack: BenchStack, n: int, started: float, timeout: float) -> B
         for name, proc in stack.processes.items():
             rss[name].append(rss_mb(proc.pid))
         purged, _ = await asyncio.to_thread(_progress, db_path)
-        mails = _mails(stack.var_dir / "mail")
+        mails = stack.mail.count
         elapsed = time.monotonic() - started
         if int(elapsed) % 10 == 0:
             print(f"  {elapsed:5.0f} s: {purged:,} purged, {mails:,} confirmation e-mails")

@@ -8,6 +8,7 @@ resident memory from ``/proc``, so a bench can sample it while it runs.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.mail import MailWatcher
 from devstack.broker import TansuBroker, free_port
 from devstack.config import DevstackSettings
 from devstack.mailcatcher import MailCatcher
@@ -116,6 +118,7 @@ class BenchStack:
     bootstrap: str
     env: dict[str, str]
     urls: dict[str, str]
+    mail: MailWatcher
     processes: dict[str, Process] = field(default_factory=dict)
 
     def process(self, name: str, module: str, port_var: str, extra: Mapping[str, str]) -> Process:
@@ -155,7 +158,11 @@ def _base_env(
 
 @contextmanager
 def bench_stack(var_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[BenchStack]:
-    """A broker and mail catcher running, services declared (the caller starts them)."""
+    """A broker and mail catcher running, services declared (the caller starts them).
+
+    Entered inside the benchmark's event loop: the catcher pushes each message to the stack's
+    :class:`MailWatcher` on that loop.
+    """
     var_dir = var_dir.resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as parts:
@@ -166,11 +173,12 @@ def bench_stack(var_dir: Path, extra_env: Mapping[str, str] | None = None) -> It
             parts.callback(broker.stop)
             bootstrap = broker.bootstrap
         smtp_port = free_port()
-        catcher = MailCatcher(var_dir / "mail", smtp_port)
+        mail = MailWatcher(asyncio.get_running_loop())
+        catcher = MailCatcher(var_dir / "mail", smtp_port, on_stored=mail.stored)
         catcher.start()
         parts.callback(catcher.stop)
         env = _base_env(var_dir, bootstrap, smtp_port, extra_env or {})
-        stack = BenchStack(var_dir, bootstrap, env, {})
+        stack = BenchStack(var_dir, bootstrap, env, {}, mail)
         for name in ("auth", "deletion", "survey", "notifier"):
             stack.process(name, f"services.{name}", f"{name.upper()}_HTTP_PORT", {})
         parts.callback(stack.stop_all)

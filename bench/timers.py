@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer
-
 from bench import seed
+from bench.events import deletion_events
 from bench.report import Row
 from bench.roundtrip import RoundTrip, measure_round_trip, percentile
 from bench.stack import bench_stack
@@ -32,7 +31,6 @@ from services.deletion.database import DeletionDatabase
 from shared.clock import SystemClock
 from shared.codes import CodeHasher
 from shared.crypto import FieldCipher, decode_key, new_key
-from shared.events import AccountPurged, decode_event
 from shared.recipient_keys import Sealer
 from shared.revocation import Revocations
 from shared.topics import Topics
@@ -102,34 +100,6 @@ def _probe_plan(start: float, count: int, spread: float) -> list[tuple[str, date
     return [(uuid.uuid4().hex, base + timedelta(seconds=i * step)) for i in range(count)]
 
 
-class _Firings:
-    """Reads every AccountPurged from the broker: request id → (occurred_at, seen at)."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.seen: dict[str, tuple[datetime, datetime]] = {}
-        self._consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-            fetch_max_wait_ms=50,
-        )
-
-    async def run(self) -> None:
-        await self._consumer.start()
-        try:
-            while True:
-                batches = await self._consumer.getmany(timeout_ms=500)
-                now = datetime.now(UTC)
-                for records in batches.values():
-                    for record in records:
-                        event = decode_event(record.value)
-                        if isinstance(event, AccountPurged):
-                            self.seen.setdefault(event.payload.request_id, (event.occurred_at, now))
-        finally:
-            await self._consumer.stop()
-
-
 def _purge_at(path: Path, request_ids: list[str]) -> dict[str, datetime]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
@@ -194,9 +164,7 @@ async def run_timers(var_dir: Path, n: int, due_now: int) -> TimerResult:
         await seed.seed_scheduled(path, _plan(n, due_now))
         print(f"  seeded in {time.monotonic() - started:.0f} s")
         round_trip = await measure_round_trip(stack.bootstrap)
-        firings = _Firings(
-            stack.bootstrap, Topics(stack.env.get("ADIEU_TOPIC_PREFIX", "adieu.")).deletion_events
-        )
+        firings = deletion_events(stack)
         reader = asyncio.create_task(firings.run())
         probes = _probe_plan(_PROBE_START + 15, _PROBES, _PROBE_SPREAD)
         late_probes = _probe_plan(_KILL_AFTER + 15 + 3, _AFTER_KILL_PROBES, 20.0)
@@ -212,16 +180,16 @@ async def run_timers(var_dir: Path, n: int, due_now: int) -> TimerResult:
         deletion.stop()
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
-    fired = dict(firings.seen)
+    fired = dict(firings.fired)
     due = _purge_at(path, list(fired))
     # Steady state: requests that fell due while the first process ran (not the backlog due
     # before it started, nor those due while it was down).
     late_ms = [
         (occurred - due[rid]).total_seconds() * 1000
-        for rid, (occurred, _) in fired.items()
+        for rid, occurred in fired.items()
         if rid in due and healthy_at < due[rid] < killed_at
     ]
-    after = [occurred for occurred, _ in fired.values() if occurred > killed_at]
+    after = [occurred for occurred in fired.values() if occurred > killed_at]
     kill_to_first = (min(after) - killed_at).total_seconds() if after else None
     size = sum(p.stat().st_size for p in path.parent.glob("deletion.sqlite3*")) / 2**20
     return TimerResult(n, await _tick_cost(path), late_ms, size, kill_to_first, round_trip)
