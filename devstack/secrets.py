@@ -36,6 +36,8 @@ def new_secrets() -> dict[str, str]:
         "DELETION_ADMIN_TOKEN": deletion_admin,
         "SURVEY_ADMIN_TOKEN": survey_admin,
         "WEB_SESSION_KEY": new_key(),
+        # Shared by the web edge and auth only: the edge signs each person's client address.
+        "ADIEU_EDGE_KEY": new_key(),
         "WEB_ADMIN_TOKEN": random_tokens.token_urlsafe(24),
         # The web edge's operator page calls the two operator APIs with their own tokens.
         "WEB_DELETION_ADMIN_TOKEN": deletion_admin,
@@ -50,12 +52,14 @@ COMPOSE_FILES: Mapping[str, tuple[str, ...]] = {
         "AUTH_TOKEN_SIGNING_KEY",
         "AUTH_IDENTIFIER_HMAC_KEY",
         "AUTH_IDENTIFIER_ENCRYPTION_KEY",
+        "ADIEU_EDGE_KEY",
     ),
     "deletion.env": ("DELETION_HMAC_KEY", "DELETION_ADMIN_TOKEN"),
     "survey.env": ("SURVEY_ADMIN_TOKEN",),
     "notifier.env": ("NOTIFIER_KEY_WRAPPING_KEY",),
     "web.env": (
         "WEB_SESSION_KEY",
+        "ADIEU_EDGE_KEY",
         "WEB_ADMIN_TOKEN",
         "WEB_DELETION_ADMIN_TOKEN",
         "WEB_SURVEY_ADMIN_TOKEN",

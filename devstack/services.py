@@ -65,6 +65,8 @@ def service_environment(
         "ADIEU_KAFKA_BOOTSTRAP": broker_bootstrap,
         "ADIEU_BROKER_KIND": broker_kind,
         "ADIEU_LOG_FORMAT": "text",
+        # make run is development: each service serves its /docs.
+        "ADIEU_API_DOCS": "true",
         "NOTIFIER_SMS_DIR": str(state / "sms"),
         "NOTIFIER_SMTP_HOST": "127.0.0.1",
         "NOTIFIER_SMTP_PORT": str(settings.smtp_port),

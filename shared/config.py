@@ -9,14 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared.client_address import TrustedProxies, parse_proxies, proxies_from
 from shared.crypto import decode_key
 from shared.topics import Topics
 
 __all__ = [
     "BrokerKind",
+    "EdgeTrust",
     "Key32",
     "Key32OrEmpty",
     "PlatformSettings",
@@ -97,6 +99,10 @@ class PlatformSettings(BaseSettings):
     sealing_hold_seconds: float = Field(default=120.0, gt=0)
     """How long a writer holds an event for an account whose notification key it has not
     received yet, before it gives up with a dead letter (see docs/crypto-shredding.md)."""
+    api_docs: bool = Field(
+        default=False,
+        description="Serve /docs and /openapi.json (for development; off in a deployment)",
+    )
     log_format: Literal["json", "text"] = "json"
     """json or text (make run uses text)."""
     log_level: str = "INFO"
@@ -125,3 +131,47 @@ class ServiceSettings(BaseSettings):
     def database_path(self, service: str) -> Path:
         """Where this service's SQLite file lives."""
         return self.data_dir / service / f"{service}.sqlite3"
+
+
+class EdgeTrust(BaseSettings):
+    """How the web edge and auth agree on a person's client address (see
+    :mod:`shared.client_address`): ``ADIEU_EDGE_KEY`` and ``ADIEU_TRUSTED_PROXIES``."""
+
+    # The platform-wide variable, and the field name for settings built in code.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    edge_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="ADIEU_EDGE_KEY",
+        description="32-byte key (URL-safe base64) held by the web edge and auth only: the edge"
+        " signs each person's client address with it, so auth throttles that address",
+    )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        validation_alias="ADIEU_TRUSTED_PROXIES",
+        description="Load balancers whose X-Forwarded-For is believed (addresses or CIDRs)",
+    )
+
+    @field_validator("edge_key")
+    @classmethod
+    def _edge_key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            decode_key(value.get_secret_value(), size=32)
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str | list | tuple):
+            return parse_proxies(value if isinstance(value, str) else [str(v) for v in value])
+        return value
+
+    def edge_key_bytes(self) -> bytes | None:
+        """The decoded edge key, or None when unset."""
+        if self.edge_key is None or not self.edge_key.get_secret_value():
+            return None
+        return decode_key(self.edge_key.get_secret_value(), size=32)
+
+    def proxies(self) -> TrustedProxies:
+        """The trusted proxies, parsed."""
+        return proxies_from(self.trusted_proxies)

@@ -44,6 +44,8 @@ from typing import Any
 
 import aiosqlite
 
+from shared.private_files import touch_private
+
 __all__ = [
     "FULL",
     "NORMAL",
@@ -170,7 +172,8 @@ class Database:
         Raises:
             MigrationError: a step failed, or the file was written by a newer version.
         """
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # 0600 in a 0700 folder; SQLite gives its journal file the database file's mode.
+        touch_private(self.path)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row

@@ -75,7 +75,17 @@ def build_api(
         async with runtime.running():
             yield
 
-    api = FastAPI(title=f"Adieu {service}", version="1", lifespan=lifespan)
+    # Served only where asked for (development): a deployed service does not hand out a map
+    # of itself. The documents themselves are committed in docs/openapi/.
+    docs = runtime.platform.api_docs
+    api = FastAPI(
+        title=f"Adieu {service}",
+        version="1",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     install_error_handlers(api)
     api.add_middleware(ObservabilityMiddleware, service=service)
     api.include_router(health_router())

@@ -101,11 +101,17 @@ class TokenIssuer:
 
 
 class TokenVerifier:
-    """Checks signature, issuer, audience and expiry against the published public key."""
+    """Checks signature, issuer, audience, expiry and lifetime against the published key.
 
-    def __init__(self, public_key: str, clock: Clock) -> None:
+    ``max_lifetime_seconds`` is the platform's longest token life (revocations are kept that
+    long): a token whose ``exp - iat`` is longer is refused, so even a signing mistake or a
+    misconfigured issuer cannot mint a token that outlives its revocation record.
+    """
+
+    def __init__(self, public_key: str, clock: Clock, max_lifetime_seconds: int = 3600) -> None:
         self._key = Ed25519PublicKey.from_public_bytes(decode_key(public_key, size=32))
         self._clock = clock
+        self._max_lifetime = max_lifetime_seconds
 
     def verify(self, token: str) -> AccessClaims:
         """Return the token's claims, or raise :class:`InvalidToken`."""
@@ -130,6 +136,8 @@ class TokenVerifier:
             raise InvalidToken("token has expired")
         if claims["iat"] - _LEEWAY_SECONDS > now:
             raise InvalidToken("token is issued in the future")
+        if claims["exp"] - claims["iat"] > self._max_lifetime:
+            raise InvalidToken("token lives longer than the platform allows")
         return AccessClaims(
             account_id=str(claims["sub"]),
             session_id=str(claims["sid"]),

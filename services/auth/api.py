@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from services.auth import handlers, resets, sessions
 from services.auth.api_errors import errors
-from services.auth.api_me import AuthDeps, Claims
+from services.auth.api_me import AuthDeps, Claims, client_of
 from services.auth.api_me import router as me_router
 from services.auth.api_models import (
     AccountCreated,
@@ -33,12 +33,6 @@ PublicKey = Annotated[str, Depends(from_state("public_key"))]
 
 def _token(issued: handlers.IssuedToken) -> TokenOut:
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
-
-
-def _client(request: Request) -> str | None:
-    # The peer address; a deployment behind a proxy must make the proxy the one that
-    # connects (uvicorn --proxy-headers), never trust a header the client may set.
-    return request.client.host if request.client else None
 
 
 @router.post(
@@ -76,7 +70,7 @@ async def create_account(body: AccountIn, request: Request, deps: AuthDeps) -> A
 async def create_session(body: SessionIn, request: Request, deps: AuthDeps) -> TokenOut:
     """Sign in with an e-mail address or phone number and the password."""
     issued = await handlers.sign_in(
-        deps, login=body.login, password=body.password, client=_client(request)
+        deps, login=body.login, password=body.password, client=client_of(request)
     )
     return _token(issued)
 

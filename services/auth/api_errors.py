@@ -27,8 +27,11 @@ from services.auth.pictures import InvalidPicture, PictureTooLarge
 from services.auth.policies import (
     CodeBurned,
     CodeExpired,
+    CodesSpent,
+    GuessesSpent,
     NoActiveCode,
     ResendCooldown,
+    SignUpsSpent,
     TooManyAttempts,
     WrongCode,
 )
@@ -54,6 +57,8 @@ ERROR_STATUS = {
     "address_unverified": 403,
     "too_many_attempts": 429,
     "resend_cooldown": 429,
+    "too_many_codes": 429,
+    "too_many_sign_ups": 429,
     "invalid_code": 400,
     "code_expired": 410,
     "picture_not_found": 404,
@@ -123,6 +128,21 @@ ERRORS: ErrorMap = {
     TooManyAttempts: lambda exc: _wait(
         "too_many_attempts",
         "Too many failed attempts. Please wait before trying again.",
+        exc.retry_after,
+    ),
+    GuessesSpent: lambda exc: _wait(
+        "too_many_attempts",
+        "Too many wrong codes today. Please wait before trying again.",
+        exc.retry_after,
+    ),
+    CodesSpent: lambda exc: _wait(
+        "too_many_codes",
+        "No more codes can be sent for now. Please wait before asking again.",
+        exc.retry_after,
+    ),
+    SignUpsSpent: lambda exc: _wait(
+        "too_many_sign_ups",
+        "Too many sign-ups from this network. Please wait before trying again.",
         exc.retry_after,
     ),
     ResendCooldown: lambda exc: _wait(

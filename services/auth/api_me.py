@@ -21,14 +21,26 @@ from services.auth.api_models import (
 from services.auth.domain import IdentifierKind
 from services.auth.pictures import MEDIA_TYPES, PictureTooLarge
 from services.auth.policies import Notifications
+from shared.client_address import ClientAddresses
 from shared.http import ApiError, bearer_claims, correlation_id, from_state
 from shared.tokens import AccessClaims
 
-__all__ = ["AuthDeps", "Claims", "router"]
+__all__ = ["AuthDeps", "Claims", "client_of", "router"]
 
 router = APIRouter()
 AuthDeps = Annotated[handlers.Deps, Depends(from_state("deps"))]
 Claims = Annotated[AccessClaims, Depends(bearer_claims)]
+
+
+def client_of(request: Request) -> str | None:
+    """The person's client address, for the throttles.
+
+    The web edge's word for it when signed with the edge key, else the peer seen through the
+    trusted proxies (shared.client_address); never a bare header.
+    """
+    addresses: ClientAddresses = request.app.state.addresses
+    return addresses.of(request)
+
 
 _PICTURE_BODY: dict[str, Any] = {
     "requestBody": {
@@ -125,7 +137,7 @@ async def put_notifications(
     return NotificationsBody(**vars(found.profile.notifications))
 
 
-_TAKEN = ("identifier_taken", "identifier_retired", "resend_cooldown")
+_TAKEN = ("identifier_taken", "identifier_retired", "resend_cooldown", "too_many_codes")
 _CONFIRM = ("invalid_code", "code_expired", "too_many_attempts", *_TAKEN[:2])
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.auth import signup
 from services.auth.api_errors import errors
-from services.auth.api_me import AuthDeps
+from services.auth.api_me import AuthDeps, client_of
 from services.auth.domain import registration
 from shared.http import correlation_id
 
@@ -59,7 +59,9 @@ router = APIRouter(prefix="/v1/sign-ups")
     "",
     status_code=201,
     response_model=SignUpOut,
-    responses=errors("identifier_taken", "identifier_retired", "username_taken"),
+    responses=errors(
+        "identifier_taken", "identifier_retired", "username_taken", "too_many_sign_ups"
+    ),
 )
 async def sign_up(body: SignUpIn, request: Request, deps: AuthDeps) -> SignUpOut:
     """Sign up with an e-mail address or a phone number; a code goes to it.
@@ -74,7 +76,9 @@ async def sign_up(body: SignUpIn, request: Request, deps: AuthDeps) -> SignUpOut
         language=body.language,
         region=deps.phone_region,
     )
-    account_id = await signup.sign_up(deps, details, correlation_id=correlation_id(request))
+    account_id = await signup.sign_up(
+        deps, details, correlation_id=correlation_id(request), client=client_of(request)
+    )
     return SignUpOut(
         account_id=account_id,
         channel="email" if details.email else "sms",
@@ -85,7 +89,7 @@ async def sign_up(body: SignUpIn, request: Request, deps: AuthDeps) -> SignUpOut
 @router.post(
     "/confirm",
     status_code=204,
-    responses=errors("invalid_code", "code_expired", "too_many_attempts"),
+    responses=errors("invalid_code", "code_expired", "too_many_attempts"),  # per-account budgets
 )
 async def confirm(body: ProofIn, deps: AuthDeps) -> Response:
     """Prove the address with its code; from now on the account signs in like any other."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from services.auth import agents, handlers
+from services.auth import agents, handlers, resets
 from services.auth import api as routes
 from services.auth.api_errors import ERRORS
 from services.auth.config import Settings
@@ -16,6 +16,7 @@ from services.auth.passwords import Passwords
 from services.auth.pictures import PictureStore
 from services.auth.store import SCHEMA
 from services.auth.vault import IdentifierVault
+from shared.client_address import ClientAddresses
 from shared.clock import Clock, SystemClock
 from shared.codes import CodeGenerator, random_code
 from shared.crypto import FieldCipher, derive_key
@@ -26,6 +27,7 @@ from shared.messaging import Wiring, register_agents
 from shared.periodic import Periodic
 from shared.recipient_keys import SEALING_SCHEMA, Sealer, expire_held
 from shared.revocation import REVOCATION_SCHEMA, Revocations
+from shared.rolling_limits import ROLLING_SCHEMA
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
 from shared.tokens import TokenIssuer, TokenVerifier, public_key_for
@@ -58,7 +60,7 @@ def bootstrap(
     )
     db = Database(
         settings.database_path("auth"),
-        SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA + SEALING_SCHEMA,
+        SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA + SEALING_SCHEMA + ROLLING_SCHEMA,
         migrations(vault),
     )
     revocations = Revocations(db, clock, platform.token_max_lifetime_seconds)
@@ -82,8 +84,12 @@ def bootstrap(
         vault=vault,
         hide_unknown_accounts=settings.hide_unknown_accounts,
         account_throttle=settings.account_throttle(),
+        account_any_throttle=settings.account_any_throttle(),
         address_throttle=settings.address_throttle(),
         codes=settings.code_policy(),
+        wrong_codes=settings.code_limits()[0],
+        new_codes=settings.code_limits()[1],
+        sign_ups=settings.sign_up_limit(),
         new_code=new_code or random_code,
     )
     faust_app = create_faust_app("auth", platform, settings.data_dir)
@@ -91,11 +97,23 @@ def bootstrap(
     register_agents(faust_app, agents.MESSAGING, deps, wiring)
     pruning = Periodic("auth-revocation-prune", 3600, revocations.prune)
     held = Periodic("auth-held-expiry", 5.0, lambda: expire_held(db, deps.sealer))
+
+    async def prune_codes() -> int:
+        return await resets.prune(deps)
+
+    code_pruning = Periodic("auth-code-prune", 3600, prune_codes)
     created = agents.MESSAGING.topics_to_create(platform.topics)
-    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning, held], topics=created)
+    runtime = ServiceRuntime(
+        platform, db, faust_app, periodic=[pruning, held, code_pruning], topics=created
+    )
     public_key = public_key_for(signing_key)
-    claims = bearer_dependency(TokenVerifier(public_key, clock), revocations.is_revoked)
+    claims = bearer_dependency(
+        TokenVerifier(public_key, clock, platform.token_max_lifetime_seconds),
+        revocations.is_revoked,
+    )
     api = build_api("auth", runtime, routes.router)
     map_errors(api, ERRORS)
     api.state.deps, api.state.claims, api.state.public_key = deps, claims, public_key
+    # The client address sign-ins are throttled by (services.auth.api._client).
+    api.state.addresses = ClientAddresses(settings.proxies(), clock, settings.edge_key_bytes())
     return Service(api=api, runtime=runtime, deps=deps)

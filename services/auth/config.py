@@ -9,13 +9,14 @@ from pydantic_settings import SettingsConfigDict
 from services.auth.pictures import PictureLimits
 from services.auth.policies import CodePolicy, ThrottlePolicy
 from services.auth.vault import derive_encryption_key
-from shared.config import Key32, ServiceSettings, key_bytes
+from shared.config import EdgeTrust, Key32, ServiceSettings, key_bytes
+from shared.rolling_limits import RollingLimit
 from shared.tokens import public_key_for
 
 __all__ = ["Settings"]
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, EdgeTrust):
     """The auth service's settings; the signing and digest keys have no defaults."""
 
     model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
@@ -42,10 +43,20 @@ class Settings(ServiceSettings):
         default=False,
         description="Answer 401 invalid_credentials (not 404) for logins without an account",
     )
-    login_slow_after: int = Field(default=3, ge=1, description="Failures per account before waits")
-    login_lock_after: int = Field(default=10, ge=1, description="Failures per account to lock")
+    login_slow_after: int = Field(
+        default=3, ge=1, description="Failures per account from one address before waits"
+    )
+    login_lock_after: int = Field(
+        default=10, ge=1, description="Failures per account from one address to lock"
+    )
     login_lock_seconds: int = Field(default=900, ge=1)
-    """How long a lock lasts (both scopes)."""
+    """How long a lock lasts (every sign-in budget)."""
+    login_any_slow_after: int = Field(
+        default=20, ge=1, description="Failures per account from all addresses before waits"
+    )
+    login_any_lock_after: int = Field(
+        default=100, ge=1, description="Failures per account from all addresses to lock"
+    )
     address_slow_after: int = Field(default=20, ge=1, description="Failures per client address")
     address_lock_after: int = Field(default=100, ge=1)
     """Failures per client address to lock."""
@@ -55,6 +66,19 @@ class Settings(ServiceSettings):
     """Wrong tries before such a code is burned."""
     code_resend_seconds: int = Field(default=60, ge=0)
     """Wait between two such codes."""
+    code_wrong_limit: int = Field(
+        default=20, ge=1, description="Wrong codes per account and kind per rolling window"
+    )
+    code_new_limit: int = Field(
+        default=10, ge=1, description="New codes per account and kind per rolling window"
+    )
+    code_limit_window_seconds: int = Field(default=86400, ge=60)
+    """How long the code budgets above look back (a rolling window)."""
+    sign_up_address_limit: int = Field(
+        default=20, ge=1, description="Sign-ups per client address per rolling window"
+    )
+    sign_up_window_seconds: int = Field(default=3600, ge=60)
+    """How long the sign-up budget above looks back (a rolling window)."""
     picture_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     """Largest picture upload, in bytes."""
     picture_max_side: int = Field(default=4096, ge=16)
@@ -87,23 +111,25 @@ class Settings(ServiceSettings):
             )
         return self
 
-    def account_throttle(self) -> ThrottlePolicy:
-        """The throttle for failures of one account."""
+    def _throttle(self, slow_after: int, lock_after: int) -> ThrottlePolicy:
         return ThrottlePolicy(
-            slow_after=self.login_slow_after,
-            lock_after=self.login_lock_after,
+            slow_after=slow_after,
+            lock_after=lock_after,
             lock_seconds=self.login_lock_seconds,
             forget_after_seconds=max(3600, self.login_lock_seconds),
         )
 
+    def account_throttle(self) -> ThrottlePolicy:
+        """The throttle for failures of one account from one client address."""
+        return self._throttle(self.login_slow_after, self.login_lock_after)
+
+    def account_any_throttle(self) -> ThrottlePolicy:
+        """The throttle for failures of one account summed over every client address."""
+        return self._throttle(self.login_any_slow_after, self.login_any_lock_after)
+
     def address_throttle(self) -> ThrottlePolicy:
         """The throttle for failures from one client address."""
-        return ThrottlePolicy(
-            slow_after=self.address_slow_after,
-            lock_after=self.address_lock_after,
-            lock_seconds=self.login_lock_seconds,
-            forget_after_seconds=max(3600, self.login_lock_seconds),
-        )
+        return self._throttle(self.address_slow_after, self.address_lock_after)
 
     def code_policy(self) -> CodePolicy:
         """Lifetime, tries and resend pace of reset and contact-change codes."""
@@ -112,6 +138,18 @@ class Settings(ServiceSettings):
             max_attempts=self.code_max_attempts,
             resend_cooldown_seconds=self.code_resend_seconds,
         )
+
+    def code_limits(self) -> tuple[RollingLimit, RollingLimit]:
+        """The rolling budgets of wrong codes and of new codes, per account and kind."""
+        window = self.code_limit_window_seconds
+        return (
+            RollingLimit("auth_wrong_code", self.code_wrong_limit, window),
+            RollingLimit("auth_new_code", self.code_new_limit, window),
+        )
+
+    def sign_up_limit(self) -> RollingLimit:
+        """The rolling budget of sign-ups per client address."""
+        return RollingLimit("auth_sign_up", self.sign_up_address_limit, self.sign_up_window_seconds)
 
     def picture_limits(self) -> PictureLimits:
         """Upload limits for profile pictures."""

@@ -18,6 +18,7 @@ from shared.db import Database
 from shared.ids import IdFactory, random_id
 from shared.recipient_keys import Sealer
 from shared.revocation import Revocations
+from shared.rolling_limits import RollingLimit
 from shared.tokens import TokenIssuer
 from shared.topics import Topics
 
@@ -43,10 +44,18 @@ class Deps:
     vault: IdentifierVault
     hide_unknown_accounts: bool = False
     account_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    account_any_throttle: ThrottlePolicy = field(
+        default_factory=lambda: ThrottlePolicy(slow_after=20, lock_after=100)
+    )
     address_throttle: ThrottlePolicy = field(
         default_factory=lambda: ThrottlePolicy(slow_after=20, lock_after=100)
     )
     codes: CodePolicy = field(default_factory=CodePolicy)
+    # Per account and kind of code over a rolling window, however many codes are asked for.
+    wrong_codes: RollingLimit = field(default_factory=lambda: RollingLimit("auth_wrong_code", 20))
+    new_codes: RollingLimit = field(default_factory=lambda: RollingLimit("auth_new_code", 10))
+    # Sign-ups (taken addresses included) per client address over a rolling window.
+    sign_ups: RollingLimit = field(default_factory=lambda: RollingLimit("auth_sign_up", 20, 3600))
     new_code: CodeGenerator = random_code
     new_id: IdFactory = random_id
     code_hasher: CodeHasher = field(init=False)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from services.auth.policies import StoredCode
-from shared.db import Transaction
+from shared.db import Database, Transaction
 
 __all__ = [
     "GUARD_SCHEMA",
@@ -19,8 +19,11 @@ __all__ = [
     "failure_record",
     "find_code",
     "forget_failures",
+    "forget_failures_of",
+    "prune_expired_codes",
     "put_code",
     "record_failure",
+    "refund_failure",
     "spend_attempt",
 ]
 
@@ -135,3 +138,28 @@ async def record_failure(tx: Transaction, scope: str, failures: int, at: datetim
 async def forget_failures(tx: Transaction, scope: str) -> None:
     """Clear the scope's failures (after a successful sign-in, or at purge)."""
     await tx.execute("DELETE FROM login_failures WHERE scope = ?", (scope,))
+
+
+async def refund_failure(tx: Transaction, scope: str) -> None:
+    """Give back one reserved attempt (the password turned out right)."""
+    await tx.execute(
+        "UPDATE login_failures SET failures = MAX(failures - 1, 0) WHERE scope = ?", (scope,)
+    )
+
+
+async def forget_failures_of(tx: Transaction, account_scope: str) -> None:
+    """Clear ``account_scope`` and every scope of that account from one address or all."""
+    prefix = account_scope + "|"
+    await tx.execute(
+        "DELETE FROM login_failures WHERE scope = ? OR substr(scope, 1, ?) = ?",
+        (account_scope, len(prefix), prefix),
+    )
+
+
+async def prune_expired_codes(db: Database, expired_before: datetime) -> int:
+    """Remove every code that expired before ``expired_before``; return how many."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "DELETE FROM one_time_codes WHERE expires_at < ?", (expired_before.isoformat(),)
+        )
+        return cursor.rowcount

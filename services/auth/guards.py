@@ -1,13 +1,11 @@
-"""Sign-in throttling and one-time codes, as steps the use cases call.
+"""One-time codes, as steps the use cases call (sign-in throttling: ``signin_throttle``).
 
-Every step that must be remembered even when the use case then fails (a failed sign-in, a
-wrong code) runs in its own committed transaction, or returns the refusal instead of raising
-it, so the rollback of the failing use case cannot undo the count.
+A step that must be remembered even when the use case then fails (a wrong code) returns the
+refusal instead of raising it, so the rollback of the failing use case cannot undo the count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -16,17 +14,15 @@ from services.auth.policies import (
     CodeBurned,
     CodeExpired,
     CodeRejected,
+    CodesSpent,
+    GuessesSpent,
     ResendCooldown,
     StoredCode,
-    ThrottlePolicy,
-    TooManyAttempts,
     WrongCode,
     check_code_attempt,
     cooldown_left,
-    current_failures,
-    retry_after,
 )
-from shared.crypto import keyed_hash
+from shared import rolling_limits
 from shared.db import Transaction
 from shared.events import Channel, CodeDeliveryRequested, CodePurpose, new_event
 from shared.recipient_keys import enqueue_sealed
@@ -35,83 +31,57 @@ if TYPE_CHECKING:
     from services.auth.deps import Deps
 
 __all__ = [
-    "Scope",
-    "account_scope",
-    "address_scope",
-    "ensure_allowed",
+    "budget_scope",
     "issue_code",
-    "login_scope",
-    "note_failure",
-    "note_success",
     "redeem_code",
     "send_code",
 ]
 
-Scope = tuple[str, ThrottlePolicy]
 
+def budget_scope(holder: str, purpose: str) -> str:
+    """The scope of one kind of code's rolling budgets for an account (or a login's stand-in).
 
-def account_scope(deps: Deps, account_id: str) -> Scope:
-    """Failures of one account, whichever identifier was typed."""
-    return f"account:{account_id}", deps.account_throttle
-
-
-def login_scope(deps: Deps, login: str) -> Scope:
-    """Failures for a login that has no account (kept as a keyed hash)."""
-    return (
-        f"login:{keyed_hash(deps.identifier_key, 'throttle-login', login)}",
-        deps.account_throttle,
-    )
-
-
-def address_scope(deps: Deps, host: str) -> Scope:
-    """Failures from one client address (kept as a keyed hash: an address is personal data)."""
-    digest = keyed_hash(deps.identifier_key, "throttle-address", host)
-    return f"address:{digest}", deps.address_throttle
-
-
-async def ensure_allowed(deps: Deps, scopes: Sequence[Scope]) -> None:
-    """Raise :class:`TooManyAttempts` if any scope must still wait."""
-    now, wait = deps.clock.now(), 0
-    async with deps.db.transaction() as tx:
-        for scope, policy in scopes:
-            failures, last = await guard_store.failure_record(tx, scope)
-            wait = max(wait, retry_after(policy, failures, last, now))
-    if wait > 0:
-        raise TooManyAttempts(wait)
-
-
-async def note_failure(deps: Deps, scopes: Sequence[Scope]) -> None:
-    """Count one failed attempt against every scope (committed at once)."""
-    now = deps.clock.now()
-    async with deps.db.transaction() as tx:
-        for scope, policy in scopes:
-            failures, last = await guard_store.failure_record(tx, scope)
-            counted = current_failures(policy, failures, last, now)
-            await guard_store.record_failure(tx, scope, counted + 1, now)
-
-
-async def note_success(deps: Deps, tx: Transaction, account_id: str) -> None:
-    """The account proved its password: its own failures are forgiven (not the address's)."""
-    await guard_store.forget_failures(tx, account_scope(deps, account_id)[0])
+    Each kind has its own budget, so spending the password-reset codes (which needs only the
+    login) cannot stop the signed-in owner from changing their e-mail address.
+    """
+    return f"{holder}|{purpose}"
 
 
 async def issue_code(
-    deps: Deps, tx: Transaction, account_id: str, purpose: str, *, pending_enc: str | None = None
+    deps: Deps,
+    tx: Transaction,
+    account_id: str,
+    purpose: str,
+    *,
+    pending_enc: str | None = None,
+    deliverable: bool = True,
 ) -> tuple[str, str]:
     """Store a new code (hash only) and return ``(notification_id, code)``.
 
-    Raises :class:`ResendCooldown` if the previous code of this purpose is too recent.
+    ``deliverable=False`` stores a stand-in that no typed code matches, counted and timed like
+    a real one (a reset for a login without an account, so the answers cannot tell).
+
+    Raises :class:`ResendCooldown` if the previous code of this purpose is too recent, and
+    :class:`CodesSpent` when the account had its codes of this purpose for the window.
     """
     now = deps.clock.now()
     wait = cooldown_left(deps.codes, await guard_store.find_code(tx, account_id, purpose), now)
     if wait > 0:
         raise ResendCooldown(wait)
+    scope = budget_scope(account_id, purpose)
+    try:
+        await rolling_limits.ensure_room(tx, scope, deps.new_codes, now)
+    except rolling_limits.LimitReached as spent:
+        raise CodesSpent(spent.retry_after) from None
+    await rolling_limits.record(tx, scope, deps.new_codes, now)
     code, code_id = deps.new_code(), deps.new_id()
+    code_hash = deps.code_hasher.hash(code_id, code)
     stored = StoredCode(
         account_id=account_id,
         purpose=purpose,
         code_id=code_id,
-        code_hash=deps.code_hasher.hash(code_id, code),
+        # An empty hash: compare_digest of any typed code's hash against it is False.
+        code_hash=code_hash if deliverable else "",
         sent_at=now,
         expires_at=now + timedelta(seconds=deps.codes.ttl_seconds),
         attempts_left=deps.codes.max_attempts,
@@ -157,18 +127,29 @@ async def redeem_code(
 ) -> StoredCode | CodeRejected:
     """Use the waiting code if ``typed`` is it; else count the try and return the refusal.
 
-    The refusal is returned, not raised, so the caller's transaction commits the count.
+    The refusal is returned, not raised, so the caller's transaction commits the count. A
+    wrong try also counts against the account's wrong codes of this purpose per rolling
+    window; past that budget the code is not compared (:class:`GuessesSpent`).
     """
+    now, scope = deps.clock.now(), budget_scope(account_id, purpose)
+    wait = await rolling_limits.wait_seconds(tx, scope, deps.wrong_codes, now)
+    if wait > 0:
+        return GuessesSpent(wait)
     stored = await guard_store.find_code(tx, account_id, purpose)
     matches = stored is not None and deps.code_hasher.matches(
         stored.code_id, typed, stored.code_hash
     )
     try:
-        accepted = check_code_attempt(stored, matches=matches, now=deps.clock.now())
+        accepted = check_code_attempt(stored, matches=matches, now=now)
     except WrongCode as refusal:
         await guard_store.spend_attempt(tx, account_id, purpose)
+        await rolling_limits.record(tx, scope, deps.wrong_codes, now)
         return refusal
-    except (CodeExpired, CodeBurned) as refusal:
+    except CodeBurned as refusal:
+        await guard_store.delete_code(tx, account_id, purpose)
+        await rolling_limits.record(tx, scope, deps.wrong_codes, now)
+        return refusal
+    except CodeExpired as refusal:
         await guard_store.delete_code(tx, account_id, purpose)
         return refusal
     except CodeRejected as refusal:

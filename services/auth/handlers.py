@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from services.auth import guard_store, guards, proof_store, store
+from services.auth import guard_store, proof_store, signin_throttle, store
 from services.auth.deps import Deps
 from services.auth.domain import (
     Account,
@@ -26,6 +26,7 @@ from services.auth.domain import (
     parse_login,
 )
 from services.auth.sessions import logout, revoke_sessions
+from shared import rolling_limits
 from shared.db import Transaction
 from shared.events import (
     AccountPurged,
@@ -60,6 +61,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PARTICIPANT = "auth"
+# Every kind of one-time code auth issues; each has its own rolling budgets per account.
+CODE_PURPOSES = ("password_reset", "email_change", "phone_change")
 
 
 class UsernameTaken(Exception):
@@ -156,24 +159,21 @@ async def sign_in(
 ) -> IssuedToken:
     """Check a password for an e-mail address or phone number and issue a token.
 
-    Failures are throttled per account and per client address. The password is checked
-    before the account's state is told, so a deletion in progress is revealed only to
-    someone who knows the password.
+    Failures are throttled per account from this address, per account from every address and
+    per address (:mod:`services.auth.signin_throttle`). The password is checked before the
+    account's state is told, so a deletion in progress is revealed only to someone who knows
+    the password.
     """
     identifier = parse_login(login, deps.phone_region)
     account = await store.find_by_identifier(deps.db, deps.vault, identifier)
-    address = [guards.address_scope(deps, client)] if client else []
     if account is None:
-        scopes = [guards.login_scope(deps, identifier.value), *address]
-        await guards.ensure_allowed(deps, scopes)
-        if deps.hide_unknown_accounts:
-            # As long as a wrong password would take, so timing does not tell either.
-            await deps.passwords.verify_decoy(password)
-            await guards.note_failure(deps, scopes)
-            raise InvalidCredentials
-        await guards.note_failure(deps, address)
-        raise AccountNotFound
-    await verify_password(deps, account, password, address)
+        scopes = signin_throttle.login_scope(deps, identifier.value, client)
+        # The 404 tells anyway (the seed asks for it), so then only the address pays.
+        await signin_throttle.reserve(deps, scopes if deps.hide_unknown_accounts else scopes[1:])
+        # As long as a wrong password would take, so timing tells no more than the answer.
+        await deps.passwords.verify_decoy(password)
+        raise InvalidCredentials if deps.hide_unknown_accounts else AccountNotFound
+    await verify_password(deps, account, password, client)
     ensure_may_sign_in(account)
     if await proof_store.is_unproven(deps.db, account.account_id):
         raise AddressUnproven  # after the password, so only its owner learns the state
@@ -197,16 +197,19 @@ async def account_of(deps: Deps, claims: AccessClaims) -> Account:
 
 
 async def verify_password(
-    deps: Deps, account: Account, password: str, extra: list[guards.Scope] | None = None
+    deps: Deps, account: Account, password: str, client: str | None = None
 ) -> None:
-    """Check ``password`` under the account's throttle (and ``extra`` scopes); raise if wrong."""
-    scopes = [guards.account_scope(deps, account.account_id), *(extra or [])]
-    await guards.ensure_allowed(deps, scopes)
+    """Check ``password`` within the account's budgets (from ``client``); raise if wrong.
+
+    The attempt is reserved before argon2 runs, so parallel guesses are counted before any
+    of them is checked.
+    """
+    scopes = signin_throttle.account_scopes(deps, account.account_id, client)
+    await signin_throttle.reserve(deps, scopes)
     if not await deps.passwords.verify(account.password_hash, password):
-        await guards.note_failure(deps, scopes)
         raise InvalidCredentials
     async with deps.db.transaction() as tx:
-        await guards.note_success(deps, tx, account.account_id)
+        await signin_throttle.release(deps, tx, scopes)
     if deps.passwords.needs_rehash(account.password_hash):
         # The only moment the clear password is at hand to upgrade an old hash.
         rehashed = await deps.passwords.hash(password)
@@ -234,7 +237,9 @@ async def purge_account(deps: Deps, tx: Transaction, event: AccountPurged) -> No
     """Erase the account, its codes and picture, keep digests of its identifiers, confirm."""
     picture = (await store.find_profile(tx, event.account_id)).picture
     await guard_store.delete_codes_of(tx, event.account_id)
-    await guard_store.forget_failures(tx, guards.account_scope(deps, event.account_id)[0])
+    for purpose in CODE_PURPOSES:
+        await rolling_limits.forget(tx, f"{event.account_id}|{purpose}")
+    await signin_throttle.forget_account(tx, event.account_id)
     # Its profile row cascades; the clear identifiers come back only for the retired digests.
     account = await store.delete_account(tx, deps.vault, event.account_id)
     if account is not None:

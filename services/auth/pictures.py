@@ -17,6 +17,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from shared.private_files import private_folder, write_private
+
 __all__ = [
     "MEDIA_TYPES",
     "InvalidPicture",
@@ -94,9 +96,9 @@ class PictureStore:
         return name
 
     def _write(self, name: str, png: bytes) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_folder(self.directory)
         partial = self.directory / f".{name}.part"
-        partial.write_bytes(png)
+        write_private(partial, png)
         os.replace(partial, self.directory / name)
 
     async def read(self, name: str) -> bytes | None:

@@ -21,9 +21,12 @@ __all__ = [
     "CodeExpired",
     "CodePolicy",
     "CodeRejected",
+    "CodesSpent",
+    "GuessesSpent",
     "NoActiveCode",
     "Notifications",
     "ResendCooldown",
+    "SignUpsSpent",
     "StoredCode",
     "ThrottlePolicy",
     "TooManyAttempts",
@@ -130,6 +133,31 @@ class CodeExpired(CodeRejected):
 
 class CodeBurned(CodeRejected):
     """Too many wrong tries; the code no longer works."""
+
+
+class GuessesSpent(CodeRejected):
+    """The account had its wrong codes of this kind for the rolling window; the code is not
+    even compared. ``retry_after`` seconds until one more guess is judged."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class CodesSpent(Exception):
+    """The account had its new codes of this kind for the rolling window."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class SignUpsSpent(Exception):
+    """One client address had its sign-ups for the rolling window."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 class ResendCooldown(Exception):

@@ -9,11 +9,18 @@ proof code answers the same whether or not such an account exists.
 
 from __future__ import annotations
 
-from services.auth import guards, proof_store, store
+from services.auth import guards, proof_store, signin_throttle, store
 from services.auth.deps import Deps
 from services.auth.domain import Account, InvalidInput, Registration, parse_login
 from services.auth.handlers import register
-from services.auth.policies import CodeRejected, NoActiveCode, ResendCooldown
+from services.auth.policies import (
+    CodeRejected,
+    CodesSpent,
+    NoActiveCode,
+    ResendCooldown,
+    SignUpsSpent,
+)
+from shared import rolling_limits
 from shared.db import Transaction
 
 __all__ = ["PURPOSE", "confirm_sign_up", "resend_proof", "sign_up"]
@@ -21,17 +28,38 @@ __all__ = ["PURPOSE", "confirm_sign_up", "resend_proof", "sign_up"]
 PURPOSE = "address_proof"
 
 
-async def sign_up(deps: Deps, details: Registration, *, correlation_id: str) -> str:
-    """Create an unproven account for one address and send it the proof code."""
+async def sign_up(
+    deps: Deps, details: Registration, *, correlation_id: str, client: str | None = None
+) -> str:
+    """Create an unproven account for one address and send it the proof code.
+
+    Raises :class:`SignUpsSpent` when ``client`` (the person's address) had its sign-ups.
+    """
     if details.email is not None and details.phone is not None:
         # One code proves one address; the second is added in settings, proven there too.
         raise InvalidInput("phone", "sign up with one address; add the other in settings")
+    if client is not None:
+        await _reserve_sign_up(deps, client)
 
     async def hold(tx: Transaction, account: Account) -> None:
         await proof_store.mark_unproven(tx, account.account_id, deps.clock.now())
         await _send(deps, tx, account, correlation_id)
 
     return await register(deps, details, correlation_id=correlation_id, within=hold)
+
+
+async def _reserve_sign_up(deps: Deps, client: str) -> None:
+    # Counted before the account is made and kept whatever follows: a sign-up refused as
+    # "taken" counts too, so one address can neither mail-bomb strangers with proof codes
+    # nor probe many addresses for accounts through sign-up's answers.
+    scope = "sign-up-address:" + signin_throttle.address_digest(deps, client)
+    now = deps.clock.now()
+    async with deps.db.transaction() as tx:
+        try:
+            await rolling_limits.ensure_room(tx, scope, deps.sign_ups, now)
+        except rolling_limits.LimitReached as spent:
+            raise SignUpsSpent(spent.retry_after) from None
+        await rolling_limits.record(tx, scope, deps.sign_ups, now)
 
 
 async def _send(deps: Deps, tx: Transaction, account: Account, correlation_id: str) -> None:
@@ -84,5 +112,6 @@ async def resend_proof(deps: Deps, *, login: str, correlation_id: str) -> None:
     async with deps.db.transaction() as tx:
         try:
             await _send(deps, tx, account, correlation_id)
-        except ResendCooldown:
-            return  # quietly, as for password resets: a visible wait would confirm the account
+        except (ResendCooldown, CodesSpent):
+            # Quietly, as for password resets: a visible wait would confirm the account.
+            return

@@ -28,6 +28,7 @@ from services.deletion.consequences import Operator
 from services.deletion.domain import (
     CodeExpired,
     CodeRejected,
+    CodeUndelivered,
     DeletionRequest,
     InvalidState,
     ReauthenticationRequired,
@@ -36,6 +37,7 @@ from services.deletion.domain import (
     WrongCode,
 )
 from shared.http import ApiError, correlation_id, error_responses
+from shared.rolling_limits import LimitReached
 from shared.tokens import AccessClaims
 
 __all__ = ["RequestId", "build_router", "invalid_state", "not_found"]
@@ -80,7 +82,7 @@ def build_router(
         "/v1/deletion-requests",
         status_code=201,
         response_model=RequestCreated,
-        responses=error_responses(401, 409, 422),
+        responses=error_responses(401, 409, 422, 429),
     )
     async def post_request(
         body: DeletionRequestIn, request: Request, who: Claims
@@ -103,6 +105,8 @@ def build_router(
                 "This account already has a deletion request in progress.",
                 request_id=exc.request_id,
             ) from None
+        except LimitReached as exc:
+            raise _daily_limit(exc) from None
         return RequestCreated(request_id=created.request_id, status=created.status.value)
 
     @router.get(
@@ -139,6 +143,8 @@ def build_router(
             raise invalid_state(exc, "The request does not await a code.") from None
         except CodeRejected as exc:
             raise _refused(exc) from None
+        except LimitReached as exc:
+            raise _daily_limit(exc) from None
         return Scheduled(purge_deadline=deadline)
 
     @router.post(
@@ -162,6 +168,8 @@ def build_router(
             raise invalid_state(exc, "The request does not await a code.") from None
         except ResendRefused as exc:
             raise _resend_refused(exc) from None
+        except LimitReached as exc:
+            raise _daily_limit(exc) from None
         return Resent(channel=request.channel)
 
     @router.post(
@@ -215,6 +223,9 @@ def _refused(exc: CodeRejected) -> ApiError:
         return ApiError(400, "invalid_code", detail, attempts_left=exc.attempts_left)
     if isinstance(exc, CodeExpired):
         return ApiError(410, "code_expired", "The code has expired.")
+    if isinstance(exc, CodeUndelivered):
+        detail = "The code could not be delivered. Ask for a new one, perhaps by the other channel."
+        return ApiError(409, "code_not_delivered", detail)
     return ApiError(429, "too_many_attempts", "Too many wrong codes; this code no longer works.")
 
 
@@ -228,6 +239,16 @@ def _resend_refused(exc: ResendRefused) -> ApiError:
             headers={"Retry-After": str(exc.retry_after)},
         )
     return ApiError(429, "too_many_codes", "No more codes can be sent for this request.")
+
+
+def _daily_limit(exc: LimitReached) -> ApiError:
+    """429 with Retry-After: the account used its wrong codes or its new codes for now."""
+    if exc.kind.endswith("new_code"):
+        code, detail = "too_many_codes", "No more codes can be sent for now; try again later."
+    else:
+        code, detail = "too_many_attempts", "Too many wrong codes; try again later."
+    headers = {"Retry-After": str(exc.retry_after)}
+    return ApiError(429, code, detail, retry_after=exc.retry_after, headers=headers)
 
 
 def _reauthenticate(max_age: int) -> ApiError:

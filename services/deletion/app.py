@@ -27,6 +27,7 @@ from shared.messaging import Wiring, register_agents
 from shared.periodic import DeadlineTimer, Periodic
 from shared.recipient_keys import Sealer, expire_held
 from shared.revocation import Revocations
+from shared.rolling_limits import RollingLimit
 from shared.runtime import ServiceRuntime
 from shared.service import build_api
 from shared.tokens import TokenVerifier
@@ -108,7 +109,7 @@ def bootstrap(
         relay=LeasedRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds, lease),
         topics=agents.MESSAGING.topics_to_create(platform.topics),
     )
-    verifier = TokenVerifier(platform.token_public_key, clock)
+    verifier = TokenVerifier(platform.token_public_key, clock, platform.token_max_lifetime_seconds)
     # Revoked sessions may not act, but the owner may still watch the request become purged.
     claims = bearer_dependency(verifier, revocations.is_revoked)
     owner = bearer_dependency(verifier)
@@ -154,4 +155,10 @@ def _policy(settings: Settings) -> handlers.Policy:
         export_keep_seconds=settings.export_keep_seconds,
         export_part_max_bytes=settings.export_part_max_bytes,
         hold_max_seconds=settings.hold_max_seconds,
+        wrong_codes=RollingLimit(
+            "deletion_wrong_code", settings.code_wrong_limit, settings.code_limit_window_seconds
+        ),
+        new_codes=RollingLimit(
+            "deletion_new_code", settings.code_new_limit, settings.code_limit_window_seconds
+        ),
     )

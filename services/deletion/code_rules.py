@@ -18,6 +18,7 @@ __all__ = [
     "CodeExpired",
     "CodePolicy",
     "CodeRejected",
+    "CodeUndelivered",
     "ResendCooldown",
     "ResendRefused",
     "TooManyAttempts",
@@ -43,6 +44,11 @@ class WrongCode(CodeRejected):
 
 class CodeExpired(CodeRejected):
     """The code's validity ended."""
+
+
+class CodeUndelivered(CodeRejected):
+    """The notifier could not deliver the current code: nobody can have read it, so it takes
+    no tries (a guesser would otherwise have the whole budget while the owner has nothing)."""
 
 
 class TooManyAttempts(CodeRejected):

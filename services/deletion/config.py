@@ -61,6 +61,14 @@ class Settings(ServiceSettings):
     """Wait between codes."""
     code_max_per_request: int = Field(default=5, ge=1)
     """Codes one request may have."""
+    code_wrong_limit: int = Field(
+        default=20, ge=1, description="Wrong codes per account per rolling window, any requests"
+    )
+    code_new_limit: int = Field(
+        default=10, ge=1, description="New codes per account per rolling window, any requests"
+    )
+    code_limit_window_seconds: int = Field(default=86400, ge=60)
+    """How long the code budgets above look back (a rolling window)."""
     shop_name: str = shop_name_field()
     """The shop's name in the consequences text (``ADIEU_SHOP_NAME``, shared)."""
     data_categories: Names = CATEGORIES

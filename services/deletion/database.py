@@ -12,6 +12,7 @@ from services.deletion.store import REQUESTS_MIGRATIONS, REQUESTS_SCHEMA
 from shared.db import Database, Migration
 from shared.recipient_keys import SEALING_SCHEMA
 from shared.revocation import REVOCATION_SCHEMA
+from shared.rolling_limits import ROLLING_SCHEMA
 
 __all__ = ["MIGRATIONS", "SCHEMA", "DeletionDatabase"]
 
@@ -23,6 +24,7 @@ SCHEMA = (
     + HOLDS_SCHEMA
     + EXPORT_SCHEMA
     + SEALING_SCHEMA
+    + ROLLING_SCHEMA
 )
 # Versions are one sequence for the whole file, whichever table a step touches.
 MIGRATIONS: tuple[Migration, ...] = REQUESTS_MIGRATIONS

@@ -19,6 +19,7 @@ from services.deletion.code_rules import (
     CodeExpired,
     CodePolicy,
     CodeRejected,
+    CodeUndelivered,
     ResendCooldown,
     ResendRefused,
     TooManyAttempts,
@@ -37,6 +38,7 @@ __all__ = [
     "CodeExpired",
     "CodePolicy",
     "CodeRejected",
+    "CodeUndelivered",
     "DeletionRequest",
     "InvalidState",
     "Progress",
@@ -238,6 +240,8 @@ class DeletionRequest:
         target = transition(self.status, Status.SCHEDULED)
         if self.code_issued_at is None or self.code_hash is None:
             raise InvalidState(self.status, target)
+        if self.code_delivery_failed:
+            raise CodeUndelivered("the code could not be delivered")
         check = check_code(
             issued_at=self.code_issued_at,
             attempts=self.code_attempts,

@@ -29,12 +29,14 @@ from services.deletion.steps import (
     Policy,
     account_hash,
     account_keys,
+    budget_scope,
     load_for_event,
     notify,
     publish,
     save,
 )
 from services.deletion.unit_of_work import RequestNotFound, RequestWork, request_work
+from shared import rolling_limits
 from shared.consumer import RejectEvent
 from shared.db import Transaction
 from shared.events import (
@@ -49,6 +51,7 @@ from shared.events import (
     NotificationFailed,
     SurveySubmitted,
 )
+from shared.rolling_limits import LimitReached
 
 __all__ = [
     "ACCOUNT_HASH_PURPOSE",
@@ -58,6 +61,7 @@ __all__ = [
     "RequestExists",
     "RequestNotFound",
     "account_hash",
+    "budget_scope",
     "cancel_request",
     "code_delivered",
     "code_delivery_delayed",
@@ -108,6 +112,9 @@ async def request_deletion(
         existing = await store.open_request_of(work.tx, account_id)
         if existing is not None:
             raise RequestExists(existing)
+        # A request that could get no code, or no guess at one, is refused before it opens.
+        for rule in (deps.policy.new_codes, deps.policy.wrong_codes):
+            await rolling_limits.ensure_room(work.tx, budget_scope(account_id), rule, now)
         work.opened(request)
         survey = deps.policy.survey_required
         work.publish(DeletionRequested, channel=channel, survey_required=survey)
@@ -115,7 +122,7 @@ async def request_deletion(
         await work.send_queued()
         await hold_handlers.query_holds(deps, work.tx, request, deps.policy.participants)
         if request.status is Status.AWAITING_CODE:
-            _send_code(work)
+            await _send_code(work)
     log.info("deletion requested", extra={"request_id": work.request.request_id})
     return work.request
 
@@ -128,7 +135,12 @@ async def submit_survey(deps: Deps, tx: Transaction, event: SurveySubmitted) -> 
         work.update(before.survey_submitted())
     except InvalidState as exc:
         raise RejectEvent(str(exc)) from None
-    _send_code(work)
+    try:
+        await _send_code(work)
+    except LimitReached:
+        # The account had its codes for the day; the person may ask again (resend: 429 with
+        # Retry-After) once the budget allows.
+        log.warning("no code sent: daily limit", extra={"request_id": before.request_id})
     await work.commit()
 
 
@@ -137,12 +149,13 @@ async def resend_code(
 ) -> DeletionRequest:
     """Send a new code (to ``channel`` if given); the old one stops working.
 
-    Raises InvalidState, ResendCooldown or TooManyCodes when a new code may not go out now.
+    Raises InvalidState, ResendCooldown, TooManyCodes or LimitReached (the account's codes
+    per rolling window) when a new code may not go out now.
     """
     async with request_work(deps) as work:
         request = await work.owned(request_id, account_id)
         request.check_resend(deps.clock.now(), deps.policy.code)
-        _send_code(work, channel)
+        await _send_code(work, channel)
     log.info("code sent again", extra={"request_id": request_id})
     return work.request
 
@@ -191,11 +204,17 @@ async def _delivery_news(
 async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: str) -> datetime:
     """Check a typed code; when right, schedule the purge and return its deadline.
 
-    A wrong try is counted even though the call fails, so the count is committed first.
+    A wrong try is counted even though the call fails, so the count is committed first. It is
+    also counted against the account's wrong codes per rolling window; past that budget the
+    call raises LimitReached without judging the code. A code the notifier could not deliver
+    takes no tries (CodeUndelivered).
     """
     now = deps.clock.now()
     async with request_work(deps) as work:
         before = await work.owned(request_id, account_id)
+        scope = budget_scope(before.account_id)
+        # Before the code is even compared: past the budget, no guess is judged.
+        await rolling_limits.ensure_room(work.tx, scope, deps.policy.wrong_codes, now)
         stored = before.code_hash
         matches = stored is not None and deps.hasher.matches(request_id, code, stored)
         request, check = before.confirm(
@@ -206,6 +225,8 @@ async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: st
             lead=timedelta(seconds=deps.policy.purge_lead_seconds),
         )
         work.update(request)
+        if check.attempts > before.code_attempts:  # a wrong try was counted
+            await rolling_limits.record(work.tx, scope, deps.policy.wrong_codes, now)
         if check.verdict is Verdict.ACCEPTED:
             deadline = request.purge_deadline
             work.publish(CodeVerified, purge_deadline=deadline)
@@ -246,11 +267,18 @@ async def get_request(deps: Deps, *, account_id: str, request_id: str) -> Deleti
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _send_code(work: RequestWork, channel: Channel | None = None) -> None:
-    """Issue a fresh code to the request and queue its delivery (the code only sealed)."""
-    deps, code, notification_id = work.deps, work.deps.new_code(), work.deps.new_id()
+async def _send_code(work: RequestWork, channel: Channel | None = None) -> None:
+    """Issue a fresh code to the request and queue its delivery (the code only sealed).
+
+    Raises LimitReached when the account had its new codes for the rolling window.
+    """
+    deps, now = work.deps, work.deps.clock.now()
+    scope = budget_scope(work.request.account_id)
+    await rolling_limits.ensure_room(work.tx, scope, deps.policy.new_codes, now)
+    await rolling_limits.record(work.tx, scope, deps.policy.new_codes, now)
+    code, notification_id = deps.new_code(), deps.new_id()
     request = work.request.issue_code(
-        deps.hasher.hash(work.request.request_id, code), deps.clock.now(), notification_id, channel
+        deps.hasher.hash(work.request.request_id, code), now, notification_id, channel
     )
     work.update(request)
     work.notify(

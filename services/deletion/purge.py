@@ -24,7 +24,16 @@ from services.deletion.domain import (
     next_ask_at,
 )
 from services.deletion.handlers import RequestNotFound
-from services.deletion.steps import Deps, account_hash, load_for_event, notify, publish, save
+from services.deletion.steps import (
+    Deps,
+    account_hash,
+    budget_scope,
+    load_for_event,
+    notify,
+    publish,
+    save,
+)
+from shared import rolling_limits
 from shared.consumer import RejectEvent
 from shared.db import Transaction
 from shared.events import (
@@ -230,6 +239,7 @@ async def record_purge_completion(deps: Deps, tx: Transaction, event: PurgeCompl
         await _sign_receipt(deps, tx, request, hashed)
         await store.forget_account(tx, request.request_id, hashed)
         await forget_recipient(tx, request.account_id)
+        await rolling_limits.forget(tx, budget_scope(request.account_id))
         log.info("deletion completed", extra={"request_id": request.request_id})
 
 

@@ -26,6 +26,7 @@ from shared.ids import IdFactory, random_id
 from shared.outbox import enqueue
 from shared.recipient_keys import Sealer
 from shared.revocation import Revocations
+from shared.rolling_limits import RollingLimit
 from shared.topics import Topics
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "account_hash",
     "account_keys",
     "audit",
+    "budget_scope",
     "event_about",
     "fan_out",
     "load_for_event",
@@ -67,6 +69,11 @@ class Policy:
     export_keep_seconds: int = 7 * 86400
     export_part_max_bytes: int = 512 * 1024
     hold_max_seconds: int = 30 * 86400
+    # Per account over a rolling window, whatever the number of requests and codes.
+    wrong_codes: RollingLimit = field(
+        default_factory=lambda: RollingLimit("deletion_wrong_code", 20)
+    )
+    new_codes: RollingLimit = field(default_factory=lambda: RollingLimit("deletion_new_code", 10))
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,11 @@ def account_keys(deps: Deps, account_id: str) -> tuple[str, str]:
     """The two ids a request of the account may be stored under."""
     # Before the purge a request holds the raw account id; after it, only its keyed hash.
     return account_id, account_hash(deps, account_id)
+
+
+def budget_scope(account_id: str) -> str:
+    """The scope of an account's rolling code budgets (its opaque id; forgotten at the purge)."""
+    return f"account:{account_id}"
 
 
 async def load_for_event(

@@ -59,7 +59,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
     pruning = Periodic("survey-revocation-prune", 3600, revocations.prune)
     created = agents.MESSAGING.topics_to_create(platform.topics)
     runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning], topics=created)
-    verifier = TokenVerifier(platform.token_public_key, clock)
+    verifier = TokenVerifier(platform.token_public_key, clock, platform.token_max_lifetime_seconds)
     claims = bearer_dependency(verifier, revocations.is_revoked)
     routers = [routes.router]
     # Without an operator token the report routes do not exist, so they answer 404.

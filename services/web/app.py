@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from services.web.backend import Backend
 from services.web.config import Settings
 from services.web.errors import error_page, install_error_pages
+from services.web.operator_sessions import OperatorSessions
 from services.web.pages import (
     account,
     code,
@@ -29,6 +30,7 @@ from services.web.pages.common import Deps
 from services.web.render import Renderer
 from services.web.security import session_middleware
 from services.web.session import SessionCodec
+from shared.client_address import ClientAddresses
 from shared.clock import Clock, SystemClock
 from shared.middleware import ObservabilityMiddleware
 from shared.service import health_router, operations_router
@@ -59,9 +61,22 @@ def bootstrap(
         "deletion": settings.deletion_url,
         "survey": settings.survey_url,
     }
-    backend = Backend(urls, settings.upstream_timeout_seconds, mounts)
+    backend = Backend(
+        urls,
+        settings.upstream_timeout_seconds,
+        mounts,
+        edge_key=settings.edge_key_bytes(),
+        clock=clock,
+    )
     renderer = Renderer(settings.shop_name, settings.default_language)
-    deps = Deps(settings=settings, backend=backend, renderer=renderer, clock=clock)
+    deps = Deps(
+        settings=settings,
+        backend=backend,
+        renderer=renderer,
+        clock=clock,
+        addresses=ClientAddresses(settings.proxies(), clock),
+        operators=OperatorSessions(clock, settings.session_max_age_seconds),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -13,6 +13,9 @@ from typing import Any
 
 import httpx
 
+from shared.client_address import EDGE_HEADER, edge_header
+from shared.clock import Clock, SystemClock
+
 __all__ = ["Backend", "Reply", "SessionEnded"]
 
 # A readiness probe must answer well within an orchestrator's probe timeout.
@@ -54,7 +57,13 @@ class Backend:
         urls: Mapping[str, str],
         timeout: float,
         mounts: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+        *,
+        edge_key: bytes | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        # With the key shared with auth, calls vouch for the person's own client address.
+        self._edge_key = edge_key
+        self._clock = clock or SystemClock()
         self._clients = {
             name: httpx.AsyncClient(base_url=url, timeout=timeout, mounts=dict(mounts or {}))
             for name, url in urls.items()
@@ -91,12 +100,17 @@ class Backend:
         content: bytes | None = None,
         content_type: str | None = None,
         operator: bool = False,
+        client: str | None = None,
     ) -> Reply:
         """Call ``service``; raise :class:`SessionEnded` when a person's token was refused.
 
         ``operator`` marks ``token`` as a service's admin token, whose refusal ends no session.
+        ``client`` is the person's own address, sent signed (``X-Adieu-Client``) so that auth
+        throttles that address and not the web edge's, which every person shares.
         """
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if client and self._edge_key is not None:
+            headers[EDGE_HEADER] = edge_header(self._edge_key, client, self._clock.now())
         if content_type:
             headers["Content-Type"] = content_type
         answer = await self._clients[service].request(

@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from shared.brand import BrandColor, brand_color_field, shop_name_field
-from shared.config import Key32, key_bytes
+from shared.config import EdgeTrust, Key32, key_bytes
 
 __all__ = ["Settings"]
 
 _OWN_TERMS = Path(__file__).parent / "terms"
 
 
-class Settings(BaseSettings):
+class Settings(EdgeTrust):
     """The web edge's settings; the session key and the operator token have no defaults."""
 
     # populate_by_name: tests and callers may pass shop_name= although the env name is shared.

@@ -41,6 +41,8 @@ class Session:
     # Where the deletion code went, already masked (k***@example.com).
     code_to: str | None = None
     operator: bool = False
+    # The server-side operator session this cookie belongs to (see operator_sessions).
+    operator_id: str | None = None
     notice: str | None = None
     dirty: bool = field(default=False, compare=False)
 

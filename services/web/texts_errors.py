@@ -46,6 +46,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Du har bedt om for mange koder. Prøv igjen senere.",
         "You have asked for too many codes. Try again later.",
     ),
+    "too_many_sign_ups": (
+        "For mange registreringer fra dette nettverket. Prøv igjen om en stund.",
+        "Too many sign-ups from this network. Try again in a while.",
+    ),
     "invalid_state": (
         "Koden er på vei. Vent litt og prøv igjen.",
         "The code is on its way. Wait a moment and try again.",

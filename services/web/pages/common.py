@@ -11,20 +11,24 @@ from starlette.datastructures import FormData
 
 from services.web.backend import Backend, Reply
 from services.web.config import Settings
+from services.web.operator_sessions import OperatorSessions
 from services.web.render import Renderer, Texts, session_of
 from services.web.security import checked_form
 from services.web.session import Session
+from shared.client_address import ClientAddresses
 from shared.clock import Clock
 
 __all__ = [
     "Anyone",
     "Api",
     "CheckedForm",
+    "ClientAddress",
     "Config",
     "Deps",
     "NotSignedIn",
     "OperatorOnly",
     "OperatorSession",
+    "Operators",
     "Pages",
     "Person",
     "Time",
@@ -41,6 +45,9 @@ class Deps:
     backend: Backend
     renderer: Renderer
     clock: Clock
+    # The person's own address (through the trusted proxies), for auth's throttle.
+    addresses: ClientAddresses
+    operators: OperatorSessions
 
 
 class NotSignedIn(Exception):
@@ -67,7 +74,19 @@ def _operator(request: Request) -> Session:
     session = session_of(request)
     if not session.operator:
         raise OperatorOnly
+    # A copy of a signed-out operator's cookie still says operator=True: the server decides.
+    if not _deps(request).operators.is_open(session.operator_id):
+        session.sign_out()
+        raise OperatorOnly
     return session
+
+
+def _client(request: Request) -> str | None:
+    return _deps(request).addresses.of(request)
+
+
+def _operators(request: Request) -> OperatorSessions:
+    return _deps(request).operators
 
 
 def _renderer(request: Request) -> Renderer:
@@ -94,6 +113,9 @@ Time = Annotated[Clock, Depends(_clock)]
 Anyone = Annotated[Session, Depends(session_of)]
 Person = Annotated[Session, Depends(_person)]
 OperatorSession = Annotated[Session, Depends(_operator)]
+# The person's own address (through the trusted proxies), vouched for to auth's throttle.
+ClientAddress = Annotated[str | None, Depends(_client)]
+Operators = Annotated[OperatorSessions, Depends(_operators)]
 
 
 def text_of(form: FormData, name: str) -> str:

@@ -8,7 +8,16 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from services.web.backend import Backend, SessionEnded
-from services.web.pages.common import Anyone, Api, CheckedForm, Pages, Time, field_errors, text_of
+from services.web.pages.common import (
+    Anyone,
+    Api,
+    CheckedForm,
+    ClientAddress,
+    Pages,
+    Time,
+    field_errors,
+    text_of,
+)
 from services.web.pages.signup import resend_code
 from services.web.render import LANGUAGES, redirect
 from services.web.session import Session
@@ -32,7 +41,13 @@ async def login_page(request: Request, pages: Pages, session: Anyone) -> Respons
 
 @router.post("/login")
 async def login(
-    request: Request, form: CheckedForm, pages: Pages, api: Api, clock: Time, session: Anyone
+    request: Request,
+    form: CheckedForm,
+    pages: Pages,
+    api: Api,
+    clock: Time,
+    session: Anyone,
+    client: ClientAddress,
 ) -> Response:
     texts = pages.texts(request)
     login, password = text_of(form, "login"), str(form.get("password") or "")
@@ -44,7 +59,7 @@ async def login(
     if errors:
         return pages.page(request, "login.html", 422, errors=errors, login=login)
     reply = await api.call(
-        "auth", "POST", "/v1/sessions", json={"login": login, "password": password}
+        "auth", "POST", "/v1/sessions", json={"login": login, "password": password}, client=client
     )
     if reply.error == "address_unverified":
         # The right password for an account still waiting for its proof: a fresh code.

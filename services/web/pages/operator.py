@@ -15,6 +15,7 @@ from services.web.pages.common import (
     Api,
     CheckedForm,
     Config,
+    Operators,
     OperatorSession,
     Pages,
     Time,
@@ -44,19 +45,26 @@ async def login_page(request: Request, pages: Pages) -> Response:
 
 @router.post("/login")
 async def login(
-    request: Request, form: CheckedForm, pages: Pages, config: Config, clock: Time, session: Anyone
+    request: Request,
+    form: CheckedForm,
+    pages: Pages,
+    config: Config,
+    clock: Time,
+    session: Anyone,
+    operators: Operators,
 ) -> Response:
     given = text_of(form, "token").encode()
     if not hmac.compare_digest(given, config.admin_token.get_secret_value().encode()):
         errors = {"token": pages.texts(request).error("operator_token")}
         return pages.page(request, "operator_login.html", 401, errors=errors)
     session.sign_out()  # a new CSRF token for the new role
-    session.update(operator=True, issued_at=clock.now().timestamp())
+    session.update(operator=True, operator_id=operators.start(), issued_at=clock.now().timestamp())
     return redirect("/operator")
 
 
 @router.post("/logout")
-async def logout(form: CheckedForm, session: Anyone) -> Response:
+async def logout(form: CheckedForm, session: Anyone, operators: Operators) -> Response:
+    operators.end(session.operator_id)  # every copy of the cookie stops working too
     session.sign_out()
     return redirect("/operator/login")
 

@@ -11,7 +11,15 @@ from starlette.responses import Response
 
 from services.web.backend import Backend
 from services.web.masking import mask_address
-from services.web.pages.common import Anyone, Api, CheckedForm, Pages, field_errors, text_of
+from services.web.pages.common import (
+    Anyone,
+    Api,
+    CheckedForm,
+    ClientAddress,
+    Pages,
+    field_errors,
+    text_of,
+)
 from services.web.render import LANGUAGES, redirect
 from services.web.session import Session
 
@@ -29,13 +37,19 @@ async def signup_page(request: Request, pages: Pages) -> Response:
 
 @router.post("")
 async def sign_up(
-    request: Request, form: CheckedForm, pages: Pages, api: Api, session: Anyone
+    request: Request,
+    form: CheckedForm,
+    pages: Pages,
+    api: Api,
+    session: Anyone,
+    client: ClientAddress,
 ) -> Response:
     texts = pages.texts(request)
     login, password = text_of(form, "login"), str(form.get("password") or "")
     language = text_of(form, "language")
     language = language if language in LANGUAGES else texts.lang
     values = {"login": login, "language": language}
+    status = 422
     errors = {
         name: texts.error("required")
         for name, v in (("login", login), ("password", password))
@@ -44,7 +58,8 @@ async def sign_up(
     if not errors:
         kind = "email" if "@" in login else "phone"
         body = {kind: login, "password": password, "language": language}
-        reply = await api.call("auth", "POST", "/v1/sign-ups", json=body)
+        # The person's own address: auth limits sign-ups per address, not per web edge.
+        reply = await api.call("auth", "POST", "/v1/sign-ups", json=body, client=client)
         if reply.ok:
             minutes = int(reply.data.get("code_valid_minutes", 0)) or None
             session.update(signup_login=login, signup_minutes=minutes, lang=language)
@@ -52,8 +67,9 @@ async def sign_up(
         # Auth names the e-mail or phone field; on this page both are the one "login" box.
         errors = field_errors(reply, texts, "login", _FIELDS)
         errors = {("login" if k in ("email", "phone") else k): v for k, v in errors.items()}
+        status = 429 if reply.status == 429 else 422  # a wait is not a mistake in the form
     return pages.page(
-        request, "signup.html", 422, errors=errors, values=values, languages=LANGUAGES
+        request, "signup.html", status, errors=errors, values=values, languages=LANGUAGES
     )
 
 

@@ -98,7 +98,7 @@ async def test_every_endpoint_and_error_code_is_in_the_openapi_document(
 ) -> None:
     settings = AuthSettings(
         data_dir=tmp_path,
-        platform=platform,
+        platform=platform.model_copy(update={"api_docs": True}),  # as in development
         token_signing_key=keys.signing_key,
         identifier_hmac_key=new_key(),
     )
@@ -140,3 +140,19 @@ async def test_every_endpoint_and_error_code_is_in_the_openapi_document(
                     if code in response.get("description", "").split("error: ")[-1].split(" | "):
                         documented.setdefault(code, set()).add(status)
     assert {code: {str(status)} for code, status in ERROR_STATUS.items()} == documented
+
+
+async def test_a_deployed_service_serves_no_api_documents(
+    platform: PlatformSettings, keys: Keys, tmp_path: Path
+) -> None:
+    settings = AuthSettings(
+        data_dir=tmp_path,
+        platform=platform,  # ADIEU_API_DOCS left at its default
+        token_signing_key=keys.signing_key,
+        identifier_hmac_key=new_key(),
+    )
+    transport = httpx.ASGITransport(app=auth_bootstrap(settings).api)
+    async with httpx.AsyncClient(transport=transport, base_url="http://auth") as client:
+        answers = [(await client.get(path)).status_code for path in ("/docs", "/openapi.json")]
+        assert (await client.get("/v1/keys/token")).status_code == 200
+    assert answers == [404, 404]

@@ -21,6 +21,7 @@ from shared.crypto import FieldCipher
 from shared.db import Database
 from shared.recipient_keys import SEALING_SCHEMA, Sealer
 from shared.revocation import REVOCATION_SCHEMA, Revocations
+from shared.rolling_limits import ROLLING_SCHEMA
 from shared.tokens import TokenIssuer, new_signing_key
 from shared.topics import Topics
 
@@ -32,7 +33,7 @@ CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
     clock = FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
     vault = IdentifierVault(lookup_key=bytes(range(32)), cipher=FieldCipher(bytes(range(1, 33))))
-    schema = SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA + SEALING_SCHEMA
+    schema = SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA + SEALING_SCHEMA + ROLLING_SCHEMA
     db = Database(tmp_path / "auth.sqlite3", schema, migrations(vault))
     await db.open()
     yield handlers.Deps(

@@ -13,6 +13,7 @@ from services.deletion.code_rules import (
     check_resend,
 )
 from services.deletion.domain import (
+    CodeUndelivered,
     DeletionRequest,
     InvalidState,
     Status,
@@ -70,9 +71,12 @@ def test_the_count_is_checked_before_the_cooldown() -> None:
 
 def test_a_new_code_may_switch_the_channel_and_resets_tries_and_failure() -> None:
     clock = FrozenClock()
-    request = _request(clock).delivery_failed("n-1")
-    assert request.code_delivery_failed
-    tried, _ = request.confirm(matches=False, now=clock.now(), policy=POLICY, grace=GRACE)
+    tried, _ = _request(clock).confirm(matches=False, now=clock.now(), policy=POLICY, grace=GRACE)
+    tried = tried.delivery_failed("n-1")
+    assert (tried.code_delivery_failed, tried.code_attempts) == (True, 1)
+    # A code nobody received takes no tries: not even the right one is judged.
+    with pytest.raises(CodeUndelivered):
+        tried.confirm(matches=True, now=clock.now(), policy=POLICY, grace=GRACE)
     clock.advance(60)
     fresh = tried.issue_code("h2", clock.now(), "n-2", channel="sms")
     assert (fresh.channel, fresh.code_attempts, fresh.code_delivery_failed) == ("sms", 0, False)

@@ -59,3 +59,15 @@ def test_an_unsigned_token_is_refused(clock: FrozenClock, signing_key: str) -> N
     unsigned = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'sub': 'acc-1'})}."
     with pytest.raises(InvalidToken):
         TokenVerifier(public_key_for(signing_key), clock).verify(unsigned)
+
+
+def test_a_genuinely_signed_token_living_longer_than_the_platform_allows_is_refused(
+    clock: FrozenClock, signing_key: str
+) -> None:
+    # As if the issuer were misconfigured or its key misused: a valid signature, a long life.
+    long_lived = TokenIssuer(signing_key, clock, 7200).issue("acc-1")
+    verifier = TokenVerifier(public_key_for(signing_key), clock, max_lifetime_seconds=3600)
+    with pytest.raises(InvalidToken, match="longer"):
+        verifier.verify(long_lived)
+    at_the_limit = TokenIssuer(signing_key, clock, 3600).issue("acc-1")
+    assert verifier.verify(at_the_limit).account_id == "acc-1"
