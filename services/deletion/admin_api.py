@@ -6,16 +6,15 @@ exist (404), so an unconfigured service offers no operator surface at all.
 """
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
-from services.deletion import handlers, holds_store, purge, purge_store, store
+from services.deletion import handlers, purge, purge_store, store
 from services.deletion.api import RequestId, invalid_state, not_found
 from services.deletion.domain import DeletionRequest, InvalidState, Progress, Status
-from services.deletion.holds import is_overdue
 from services.deletion.receipts import ReceiptSigner
 from shared.http import ApiError, error_responses, operator_dependency
 from shared.tokens import AccessClaims
@@ -47,22 +46,6 @@ class AdminRequest(BaseModel):
 
 class AdminList(BaseModel):
     requests: list[AdminRequest]
-
-
-class AdminHold(BaseModel):
-    account_hash: str
-    request_id: str | None
-    participant: str
-    hold_id: str
-    reason: str
-    text_en: str
-    placed_at: datetime
-    until: datetime | None
-    overdue: bool
-
-
-class AdminHolds(BaseModel):
-    holds: list[AdminHold]
 
 
 def build_receipt_router(
@@ -118,11 +101,6 @@ def build_admin_router(deps: handlers.Deps, admin_token: str) -> APIRouter:
         found = await store.list_requests(deps.db, status, overdue, _LIST_LIMIT)
         return AdminList(requests=[_admin_view(request) for request in found])
 
-    @router.get("/v1/admin/holds", response_model=AdminHolds, responses=error_responses(401, 422))
-    async def list_holds(overdue: Annotated[bool | None, Query()] = None) -> AdminHolds:
-        """Holds on deletions, oldest first (at most 200); ``overdue`` past the maximum age."""
-        return AdminHolds(holds=[h for h in await _holds(deps) if overdue in (None, h.overdue)])
-
     @router.get(
         "/v1/admin/requests/{request_id}",
         response_model=AdminRequest,
@@ -158,29 +136,6 @@ def build_admin_router(deps: handlers.Deps, admin_token: str) -> APIRouter:
         return {"status": "asked", "participant": name}
 
     return router
-
-
-async def _holds(deps: handlers.Deps) -> list[AdminHold]:
-    now = deps.clock.now()
-    max_age = timedelta(seconds=deps.policy.hold_max_seconds)
-    found = []
-    for account_id, hold in await holds_store.list_holds(deps.db, _LIST_LIMIT):
-        async with deps.db.transaction() as tx:
-            request_id = await store.open_request_of(tx, account_id)
-        found.append(
-            AdminHold(
-                account_hash=handlers.account_hash(deps, account_id),
-                request_id=request_id,
-                participant=hold.participant,
-                hold_id=hold.hold_id,
-                reason=hold.reason,
-                text_en=hold.text_en,
-                placed_at=hold.placed_at,
-                until=hold.until,
-                overdue=is_overdue(hold, now, max_age),
-            )
-        )
-    return found
 
 
 def _admin_view(request: DeletionRequest) -> AdminRequest:

@@ -15,6 +15,7 @@ from services.deletion.consequences import Operator
 from services.deletion.database import DeletionDatabase
 from services.deletion.domain import CodePolicy
 from services.deletion.export_api import build_export_router
+from services.deletion.fanout_admin_api import build_fanout_admin_router
 from services.deletion.lease import Lease, LeasedRelay
 from services.deletion.metrics import deletion_collector
 from services.deletion.receipts import ReceiptSigner, load_or_create_key
@@ -116,11 +117,12 @@ def bootstrap(
     routers = [
         build_router(deps, claims, _operator(settings), owner),
         build_receipt_router(deps, signer, owner),
-        build_export_router(deps, claims, settings.shop_name),
+        build_export_router(deps, claims, settings.shop_name, owner),
     ]
     admin_token = settings.secret_or_none("admin_token")
     if admin_token is not None:
         routers.append(build_admin_router(deps, admin_token))
+        routers.append(build_fanout_admin_router(deps, admin_token))
     api = build_api("deletion", runtime, *routers, collectors=[deletion_collector(db)])
     return Service(api=api, runtime=runtime, deps=deps, lease=lease)
 

@@ -63,10 +63,17 @@ def _not_found() -> ApiError:
     return ApiError(404, "export_not_found", "No such export.")
 
 
-def build_export_router(deps: Deps, claims: object, shop_name: str) -> APIRouter:
-    """``/v1/exports`` and ``/v1/holds`` for the bearer of ``claims``."""
+def build_export_router(
+    deps: Deps, claims: object, shop_name: str, owner_claims: object | None = None
+) -> APIRouter:
+    """``/v1/exports`` for the bearer of ``claims``; ``/v1/holds`` for ``owner_claims``.
+
+    The holds stay readable to a session revoked by the confirmation (like the request's
+    status), so the person can still see what their deletion waits for.
+    """
     router = APIRouter(tags=["export"])
     Claims = Annotated[AccessClaims, Depends(claims)]  # noqa: N806  # a type alias, named like one
+    Owner = Annotated[AccessClaims, Depends(owner_claims or claims)]  # noqa: N806
 
     @router.post(
         "/v1/exports",
@@ -146,7 +153,7 @@ def build_export_router(deps: Deps, claims: object, shop_name: str) -> APIRouter
         )
 
     @router.get("/v1/holds", response_model=HoldsOut, responses=error_responses(401, 422))
-    async def holds(who: Claims, lang: Annotated[Language, Query()] = "nb") -> HoldsOut:
+    async def holds(who: Owner, lang: Annotated[Language, Query()] = "nb") -> HoldsOut:
         """What makes the account's deletion wait, in the person's language."""
         found = await hold_handlers.account_holds(deps, who.account_id)
         return HoldsOut(

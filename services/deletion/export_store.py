@@ -26,6 +26,7 @@ __all__ = [
     "load",
     "load_key",
     "overdue_assembling_ids",
+    "recent",
     "remove",
     "save",
     "save_key",
@@ -164,6 +165,17 @@ async def latest_of(db: Database | Transaction, account_id: str) -> Export | Non
         (account_id,),
     )
     return await load(db, str(rows[0]["export_id"])) if rows else None
+
+
+async def recent(db: Database, overdue: bool | None, limit: int) -> list[Export]:
+    """Exports for operators, newest first, filtered by the overdue flag."""
+    rows = await db.fetch_all(
+        "SELECT export_id FROM exports WHERE (? IS NULL OR overdue = ?)"
+        " ORDER BY requested_at DESC LIMIT ?",
+        (overdue, overdue, limit),
+    )
+    found = [await load(db, str(row["export_id"])) for row in rows]
+    return [export for export in found if export is not None]
 
 
 async def in_progress_of(tx: Transaction, account_id: str) -> str | None:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from services.deletion import holds_store, store
 from services.deletion.domain import DeletionRequest, Status
 from services.deletion.holds import Hold, active_holds, pause, resume
-from services.deletion.steps import Deps, event_about, fan_out, notify, save
+from services.deletion.steps import Deps, account_keys, event_about, fan_out, notify, save
 from shared.consumer import RejectEvent
 from shared.db import Transaction
 from shared.events import HoldsQueried, HoldsReported, NoticeRequested
@@ -55,6 +55,11 @@ async def record_holds(deps: Deps, tx: Transaction, event: HoldsReported) -> Non
     report = event.payload
     if report.participant not in deps.policy.participants:
         raise RejectEvent("holds from a service that is not a participant")
+    if await store.purge_begun(tx, account_keys(deps, event.account_id)):
+        log.info(
+            "holds reported after the purge began; ignored", extra={"event_id": str(event.event_id)}
+        )
+        return  # the account is being erased: keeping anything new about it would undo that
     now = deps.clock.now()
     holds = [
         Hold(report.participant, h.hold_id, h.reason, h.text_nb, h.text_en, now, h.until)

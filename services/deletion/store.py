@@ -29,6 +29,7 @@ __all__ = [
     "load_by_code_notification",
     "next_purge_or_lapse_at",
     "open_request_of",
+    "purge_begun",
     "save",
     "stamp",
 ]
@@ -211,6 +212,18 @@ async def open_request_of(tx: Transaction, account_id: str) -> str | None:
     row = await cursor.fetchone()
     await cursor.close()
     return None if row is None else str(row["request_id"])
+
+
+async def purge_begun(tx: Transaction, account_keys: Sequence[str]) -> bool:
+    """Whether the account's purge has started (or ended): nothing new may be kept about it."""
+    marks = ", ".join("?" for _ in account_keys)
+    cursor = await tx.execute(
+        f"SELECT 1 FROM requests WHERE account_id IN ({marks}) AND status IN (?, ?) LIMIT 1",  # noqa: S608  # placeholders only
+        (*account_keys, Status.PURGING.value, Status.PURGED.value),
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    return row is not None
 
 
 async def due_request_ids(db: Database, now: datetime, limit: int) -> list[str]:

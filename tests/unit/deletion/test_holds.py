@@ -161,3 +161,12 @@ async def test_holds_from_a_stranger_are_dead_lettered_and_silent_services_asked
     assert again.payload.participants == ("auth",)  # type: ignore[union-attr]
     _clock(deps).advance(3600)
     assert await fanout.reask_fanout(deps) == 0  # asked twice: an operator looks now
+
+
+async def test_holds_reported_once_the_purge_began_are_not_kept(deps: handlers.Deps) -> None:
+    request = await open_request(deps, "acc")
+    await handlers.confirm_code(deps, account_id="acc", request_id=request.request_id, code=CODE)
+    _clock(deps).advance(86400)
+    assert await purge.fire_due_purges(deps) == 1
+    await _report(deps, "orders", ORDER)
+    assert await deps.db.fetch_all("SELECT * FROM holds") == []
