@@ -20,6 +20,7 @@ from services.web.pages import (
     account,
     code,
     deletion,
+    export,
     login,
     operator,
     questionnaire,
@@ -38,7 +39,7 @@ from shared.service import health_router, operations_router
 __all__ = ["Service", "bootstrap"]
 
 _STATIC = Path(__file__).parent / "static"
-_PAGES = (login, signup, account, deletion, questionnaire, code, terms, operator)
+_PAGES = (login, signup, account, deletion, export, questionnaire, code, terms, operator)
 
 
 @dataclass

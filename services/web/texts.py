@@ -253,4 +253,34 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status_cancelled": ("Avbrutt", "Cancelled"),
     "participant_pending": ("venter", "pending"),
     "participant_completed": ("ferdig", "done"),
+    # download my data, holds
+    "export_title": ("Last ned dataene mine", "Download my data"),
+    "export_intro": (
+        "Få en kopi av det {shop} har lagret om deg: bestillinger, profil og innstillinger."
+        " Vi gir beskjed på e-post eller SMS når den er klar.",
+        "Get a copy of what {shop} holds about you: orders, profile and settings."
+        " We tell you by e-mail or SMS when it is ready.",
+    ),
+    "export_button": ("Last ned dataene mine", "Download my data"),
+    "export_assembling": (
+        "Kopien lages nå. Vi gir beskjed når den er klar; last siden på nytt for å se status.",
+        "Your copy is being prepared. We will tell you when it is ready; reload to see.",
+    ),
+    "export_ready": (
+        "Kopien er klar. Du kan laste den ned til {until}.",
+        "Your copy is ready. You can download it until {until}.",
+    ),
+    "export_download": ("Last ned kopien (zip)", "Download the copy (zip)"),
+    "export_missing": ("Mangler fra: {names}", "Missing from: {names}"),
+    "export_again": ("Lag en ny kopi", "Make a new copy"),
+    "holds_title": ("Dette må bli ferdig først", "This has to be finished first"),
+    "holds_intro": (
+        "Du kan be om sletting nå, men kontoen slettes først når dette er ordnet:",
+        "You can ask for deletion now, but your account is deleted only once this is settled:",
+    ),
+    "holds_operator": ("Sletting som venter", "Held deletions"),
+    "no_holds": ("Ingen sletting venter.", "No deletion is held."),
+    "hold_reason": ("Årsak", "Reason"),
+    "hold_since": ("Siden", "Since"),
+    "hold_overdue": ("over maksimal tid", "overdue"),
 }

@@ -145,4 +145,14 @@ ERRORS: dict[str, tuple[str, str]] = {
         "This feature is not available yet.",
     ),
     "http_error": ("Noe gikk galt. Prøv igjen.", "Something went wrong. Please try again."),
+    "export_in_progress": (
+        "En kopi av dataene dine lages allerede.",
+        "A copy of your data is already being prepared.",
+    ),
+    "export_not_found": ("Vi finner ingen kopi. Lag en ny.", "We find no copy. Make a new one."),
+    "export_not_ready": ("Kopien er ikke klar ennå.", "The copy is not ready yet."),
+    "export_expired": (
+        "Kopien kan ikke lastes ned lenger. Lag en ny.",
+        "The copy can no longer be downloaded. Make a new one.",
+    ),
 }

@@ -12,6 +12,7 @@ from services.web.backend import Backend
 from services.web.masking import mask_address
 from services.web.pages.account import take_a_break
 from services.web.pages.common import Api, CheckedForm, Pages, Person, text_of
+from services.web.pages.export import holds_of
 from services.web.render import Renderer, redirect
 from services.web.session import Session
 
@@ -53,6 +54,7 @@ async def _consequences(
         errors=errors or {},
         here="/delete",
         consequences=text.data,
+        holds=await holds_of(request, pages, api, session),
         channels=channels,
         values=values,
     )

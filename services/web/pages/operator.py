@@ -1,4 +1,4 @@
-"""The operator page: deletion requests by status, overdue participants, the survey's charts."""
+"""The operator page: deletion requests by status, overdue participants, holds, survey charts."""
 
 from __future__ import annotations
 
@@ -77,6 +77,7 @@ async def overview(
     requests: list[dict[str, Any]] = list(reply.data.get("requests", [])) if reply.ok else []
     counts = Counter(str(item.get("status")) for item in requests)
     shown = [item for item in requests if not status or item.get("status") == status]
+    held = await api.call("deletion", "GET", "/v1/admin/holds", **_deletion_admin(config))
     return pages.page(
         request,
         "operator.html",
@@ -84,6 +85,7 @@ async def overview(
         counts=sorted(counts.items()),
         requests=shown,
         overdue=[item for item in requests if item.get("overdue")],
+        holds=list(held.data.get("holds", [])) if held.ok else [],
         selected=status,
     )
 

@@ -21,6 +21,10 @@ _OTHERS = (
     "too_many_codes",
     "resend_cooldown",
     "already_submitted",
+    "export_in_progress",
+    "export_not_found",
+    "export_not_ready",
+    "export_expired",
 )
 
 
