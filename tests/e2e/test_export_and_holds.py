@@ -66,6 +66,16 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
             orders.wait(timeout=30)
 
 
+async def _orders_ready(http: httpx.AsyncClient, orders: str) -> None:
+    async def answers() -> bool:
+        try:
+            return (await http.get(f"{orders}/healthz")).status_code == 200
+        except httpx.TransportError:
+            return False  # still starting
+
+    await eventually(answers, timeout=60, what="the orders service to answer")
+
+
 async def _csrf(web: httpx.AsyncClient, path: str) -> str:
     page = await web.get(path)
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -143,6 +153,7 @@ async def test_an_undelivered_order_holds_the_deletion_until_delivery_and_the_da
         httpx.AsyncClient(timeout=10.0) as http,
         httpx.AsyncClient(base_url=stack.web, timeout=10.0) as web,
     ):
+        await _orders_ready(http, shop.orders)
         token, account_id = await _signed_in(http, web, stack)
         placed = await http.post(
             f"{shop.orders}/v1/orders", json={"account_id": account_id, "item": "hiking boots"}
