@@ -19,7 +19,7 @@ from services.deletion.receipts import ReceiptSigner
 from shared.http import ApiError, error_responses, operator_dependency
 from shared.tokens import AccessClaims
 
-__all__ = ["build_admin_router", "build_receipt_router"]
+__all__ = ["build_admin_router", "build_receipt_router", "operator_router"]
 
 _LIST_LIMIT = 200
 
@@ -81,16 +81,20 @@ def build_receipt_router(
     return router
 
 
-def build_admin_router(deps: handlers.Deps, admin_token: str) -> APIRouter:
-    """The operator's routes, guarded by ``Authorization: Bearer <DELETION_ADMIN_TOKEN>``."""
+def operator_router(admin_token: str) -> APIRouter:
+    """A router whose every route needs ``Authorization: Bearer <DELETION_ADMIN_TOKEN>``."""
     operator = operator_dependency(
         admin_token,
         missing_error="invalid_admin_token",
         wrong_error="invalid_admin_token",
         description="The DELETION_ADMIN_TOKEN",
     )
+    return APIRouter(tags=["operator"], dependencies=[Depends(operator)])
 
-    router = APIRouter(tags=["operator"], dependencies=[Depends(operator)])
+
+def build_admin_router(deps: handlers.Deps, admin_token: str) -> APIRouter:
+    """The operator's routes, guarded by ``Authorization: Bearer <DELETION_ADMIN_TOKEN>``."""
+    router = operator_router(admin_token)
 
     @router.get("/v1/admin/requests", response_model=AdminList, responses=error_responses(401, 422))
     async def list_requests(

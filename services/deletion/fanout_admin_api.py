@@ -7,14 +7,15 @@ No `from __future__ import annotations`: FastAPI reads the route annotations at 
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.deletion import export_store, holds_store, store
+from services.deletion.admin_api import operator_router
 from services.deletion.export_domain import PartState
 from services.deletion.holds import is_overdue
 from services.deletion.steps import Deps, account_hash
-from shared.http import error_responses, operator_dependency
+from shared.http import error_responses
 
 __all__ = ["build_fanout_admin_router"]
 
@@ -52,13 +53,7 @@ class AdminExports(BaseModel):
 
 def build_fanout_admin_router(deps: Deps, admin_token: str) -> APIRouter:
     """``GET /v1/admin/holds`` and ``GET /v1/admin/exports``, for the operator's token."""
-    operator = operator_dependency(
-        admin_token,
-        missing_error="invalid_admin_token",
-        wrong_error="invalid_admin_token",
-        description="The DELETION_ADMIN_TOKEN",
-    )
-    router = APIRouter(tags=["operator"], dependencies=[Depends(operator)])
+    router = operator_router(admin_token)
 
     @router.get("/v1/admin/holds", response_model=AdminHolds, responses=error_responses(401, 422))
     async def list_holds(overdue: Annotated[bool | None, Query()] = None) -> AdminHolds:
