@@ -26,7 +26,9 @@ from shared.crypto import new_key
 from shared.events import (
     AccountRegistered,
     CodeDeliveryRequested,
+    HoldsReported,
     NotificationDelayed,
+    ReportedHold,
     new_event,
 )
 from tests.support.account_keys import AccountKeys
@@ -245,3 +247,26 @@ async def test_the_code_page_says_when_the_code_is_late(
         return "Your code is delayed. We keep trying" in (await site.web.get("/delete/code")).text
 
     await eventually(shown, what="the line about the late code")
+
+
+async def test_the_operator_sees_a_held_deletion(site: Site, platform: PlatformSettings) -> None:
+    hold = ReportedHold(
+        hold_id="case-7", reason="legal_hold", text_nb="Juridisk sak", text_en="A legal case"
+    )
+    reported = new_event(
+        HoldsReported,
+        account_id="held-account",
+        correlation_id="test",
+        occurred_at=site.clock.now(),
+        participant="auth",
+        holds=(hold,),
+    )
+    await produce_event(platform.kafka_bootstrap, platform.topics.participant_answers, reported)
+    await site.post("/operator/login", {"token": OPERATOR}, page="/operator/login")
+
+    async def listed() -> str | None:
+        page = (await site.web.get("/operator")).text
+        return page if "legal_hold: A legal case" in page else None
+
+    page = await eventually(listed, what="the hold in the operator view")
+    assert "(overdue)" not in page
