@@ -203,7 +203,7 @@ def _view(request: DeletionRequest, code: CodePolicy) -> RequestView:
         expires_at=request.expires_at if lapses else None,
         purge_deadline=request.purge_deadline,
         participants=request.progress() or None,
-        held=request.paused_at is not None,
+        held=True if request.paused_at is not None else None,
     )
 
 

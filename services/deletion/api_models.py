@@ -85,8 +85,8 @@ class RequestView(BaseModel):
         default=None, description="Until the code is confirmed: how long a code is valid once sent"
     )
     participants: dict[str, Progress] | None = None
-    held: bool = Field(
-        default=False, description="A participant's hold pauses the timer (see GET /v1/holds)"
+    held: Literal[True] | None = Field(
+        default=None, description="Present while a participant's hold pauses the timer"
     )
 
 
