@@ -51,12 +51,16 @@ def is_overdue(hold: Hold, now: datetime, max_age: timedelta) -> bool:
 
 
 def pause(request: DeletionRequest, now: datetime) -> DeletionRequest:
-    """Pause a scheduled request's timer; a paused one stays as it is."""
+    """Pause a scheduled request's timer; a paused one stays as it is.
+
+    ``purge_at`` goes (resume computes it again from the deadline), so the timer's indexed
+    scan of due requests never meets a paused one: paused requests cannot crowd out due ones.
+    """
     if request.status is not Status.SCHEDULED:
         raise InvalidState(request.status, Status.SCHEDULED)
     if request.paused_at is not None:
         return request
-    return replace(request, paused_at=now)
+    return replace(request, paused_at=now, purge_at=None)
 
 
 def resume(

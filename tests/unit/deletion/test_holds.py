@@ -39,6 +39,7 @@ def _scheduled(**fields: object) -> DeletionRequest:
 def test_a_paused_request_is_never_due_and_resumes_with_the_time_it_had_left() -> None:
     paused = pause(_scheduled(), T0 + timedelta(hours=2))
     assert not paused.is_due(T0 + 10 * DAY)
+    assert paused.purge_at is None  # out of the timer's indexed scan while paused
     assert pause(paused, T0 + timedelta(hours=5)) == paused  # pausing again changes nothing
     resumed = resume(paused, T0 + timedelta(hours=2) + 3 * DAY, DAY, timedelta(minutes=5))
     assert resumed.paused_at is None
@@ -115,6 +116,7 @@ async def test_the_purge_waits_for_the_last_hold_and_the_person_is_told(
     assert notices == ["deletion_held"]
 
     _clock(deps).advance(3 * 86400)
+    assert await store.due_request_ids(deps.db, deps.clock.now(), 10) == []
     assert await purge.fire_due_purges(deps) == 0
     assert (await _load(deps, request.request_id)).status is Status.SCHEDULED
 
