@@ -92,6 +92,7 @@ async def apply_holds(deps: Deps, tx: Transaction, account_id: str) -> None:
             notice="deletion_resumed",
             deadline=request.purge_deadline,
         )
+        deps.wake_timer()  # its new start may be sooner than what the timer sleeps towards
         log.info("holds lifted; the timer resumes", extra={"request_id": request.request_id})
 
 
