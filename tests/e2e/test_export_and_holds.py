@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from devstack.broker import free_port
+from tests.support.brokers import BrokerUnderTest
 from tests.support.polling import eventually
 from tests.support.stack import ROOT, Stack, emails_to, only_code, running_stack, text_of
 
@@ -41,15 +42,21 @@ class Shop:
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+def shop(tmp_path_factory: pytest.TempPathFactory, broker: BrokerUnderTest) -> Iterator[Shop]:
     base = tmp_path_factory.mktemp("holds")
-    with running_stack(base, "holds", {"DELETION_PARTICIPANTS": PARTICIPANTS}) as stack:
+    extra = {"DELETION_PARTICIPANTS": PARTICIPANTS}
+    with running_stack(base, "holds", broker, extra) as stack:
         port = free_port()
         env = {
             **stack.env,
             **stack.secrets(),
             "ORDERS_HTTP_PORT": str(port),
             "ORDERS_DATA_DIR": str(stack.var_dir),
+            # The stack's broker: the session's Kafka, or the Tansu devstack started.
+            "ADIEU_KAFKA_BOOTSTRAP": stack.env.get(
+                "ADIEU_KAFKA_BOOTSTRAP", f"127.0.0.1:{stack.env['DEVSTACK_BROKER_PORT']}"
+            ),
+            "ADIEU_BROKER_KIND": broker.kind,
         }
         with (base / "orders.log").open("wb") as log:
             orders = subprocess.Popen(
