@@ -31,6 +31,9 @@ class Arrivals:
         self.waiting += 1
         try:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), max(at_most, 0.0))
+                # Not wait_for: on 3.11 it can swallow a cancel that races the wake-up
+                # (see shared.outbox); the request's cancellation must reach the handler.
+                async with asyncio.timeout(max(at_most, 0.0)):
+                    await event.wait()
         finally:
             self.waiting -= 1
