@@ -120,7 +120,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="date_to", help="YYYY-MM-DD")
     verify = command("verify-receipt", _verify_receipt, "check a deletion receipt's signature")
     verify.add_argument("file", metavar="FILE")
-    verify.add_argument("--public-key", help="default: fetched from the deletion service")
+    verify.add_argument(
+        "--public-key",
+        help="default: fetched from deletion; write --public-key=KEY (it may start with -)",
+    )
     return parser
 
 

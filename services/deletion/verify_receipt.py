@@ -31,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     """Verify one receipt file; return the exit status."""
     parser = argparse.ArgumentParser(prog="python -m services.deletion.verify_receipt")
     parser.add_argument("file", type=Path, help="a receipt as returned by the API (JSON)")
-    parser.add_argument("--public-key", help="the deletion service's receipt public key")
+    parser.add_argument(
+        "--public-key",
+        help="the receipt public key; write --public-key=KEY (a key may start with -)",
+    )
     parser.add_argument(
         "--url", default="http://127.0.0.1:8002", help="where to fetch the public key"
     )

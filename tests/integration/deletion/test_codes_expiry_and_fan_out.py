@@ -269,7 +269,7 @@ def _verify_with_the_cli(tmp_path: Path, receipt: dict[str, Any], public_key: st
         path.write_bytes(content)
         command = [sys.executable, "-m", "services.deletion.verify_receipt", str(path)]
         done = subprocess.run(  # our own CLI, fixed arguments
-            [*command, "--public-key", public_key], cwd=ROOT, capture_output=True, check=False
+            [*command, f"--public-key={public_key}"], cwd=ROOT, capture_output=True, check=False
         )
         outcomes.append(done.returncode)
     assert outcomes == [0, 1]

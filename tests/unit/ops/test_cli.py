@@ -56,7 +56,9 @@ def test_verify_receipt_with_a_given_key(
     document, signature = signer.sign(receipt)
     path = tmp_path / "receipt.json"
     path.write_text(json.dumps({"receipt": json.loads(document), "signature": signature}))
-    key = ["--public-key", signer.public_key, "--json"]
+    # The "=" form: a URL-safe base64 key may start with "-", which argparse would take
+    # for an option (1 key in 64).
+    key = [f"--public-key={signer.public_key}", "--json"]
     assert main(["verify-receipt", str(path), *key]) == 0
     assert json.loads(capsys.readouterr().out)["valid"] is True
     path.write_text(
