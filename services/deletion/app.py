@@ -7,15 +7,22 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from services.deletion import agents, fanout, handlers, purge
-from services.deletion.admin_api import build_admin_router, build_receipt_router
-from services.deletion.api import build_router
+from services.deletion import (
+    admin_api,
+    agents,
+    api,
+    export_api,
+    fanout,
+    fanout_admin_api,
+    handlers,
+    purge,
+    receipts_api,
+)
+from services.deletion.api_errors import ERRORS
 from services.deletion.config import Settings
 from services.deletion.consequences import Operator
 from services.deletion.database import DeletionDatabase
 from services.deletion.domain import CodePolicy
-from services.deletion.export_api import build_export_router
-from services.deletion.fanout_admin_api import build_fanout_admin_router
 from services.deletion.lease import Lease, LeasedRelay
 from services.deletion.metrics import deletion_collector
 from services.deletion.receipts import ReceiptSigner, load_or_create_key
@@ -23,7 +30,7 @@ from shared.clock import Clock, SystemClock
 from shared.codes import CodeGenerator, CodeHasher, random_code
 from shared.crypto import FieldCipher, derive_key
 from shared.faust_app import FaustPublisher, create_faust_app
-from shared.http import bearer_dependency
+from shared.http import bearer_dependency, map_errors, operator_dependency
 from shared.messaging import Wiring, register_agents
 from shared.periodic import DeadlineTimer, Periodic
 from shared.recipient_keys import Sealer, expire_held
@@ -114,17 +121,23 @@ def bootstrap(
     # Revoked sessions may not act, but the owner may still watch the request become purged.
     claims = bearer_dependency(verifier, revocations.is_revoked)
     owner = bearer_dependency(verifier)
-    routers = [
-        build_router(deps, claims, _operator(settings), owner),
-        build_receipt_router(deps, signer, owner),
-        build_export_router(deps, claims, settings.shop_name, owner),
-    ]
     admin_token = settings.secret_or_none("admin_token")
+    routers = [api.router, receipts_api.router, export_api.router]
     if admin_token is not None:
-        routers.append(build_admin_router(deps, admin_token))
-        routers.append(build_fanout_admin_router(deps, admin_token))
-    api = build_api("deletion", runtime, *routers, collectors=[deletion_collector(db)])
-    return Service(api=api, runtime=runtime, deps=deps, lease=lease)
+        routers += [admin_api.router, fanout_admin_api.router]
+    app = build_api("deletion", runtime, *routers, collectors=[deletion_collector(db)])
+    map_errors(app, ERRORS)
+    app.state.deps, app.state.receipt_signer = deps, signer
+    app.state.claims, app.state.owner_claims = claims, owner
+    app.state.operator_texts, app.state.shop_name = _operator(settings), settings.shop_name
+    if admin_token is not None:
+        app.state.operator = operator_dependency(
+            admin_token,
+            missing_error="invalid_admin_token",
+            wrong_error="invalid_admin_token",
+            description="The DELETION_ADMIN_TOKEN",
+        )
+    return Service(api=app, runtime=runtime, deps=deps, lease=lease)
 
 
 def _operator(settings: Settings) -> Operator:

@@ -96,6 +96,10 @@ class InvalidState(Exception):
 class ReauthenticationRequired(Exception):
     """The password was checked too long ago for an irreversible act."""
 
+    def __init__(self, max_age_seconds: int) -> None:
+        super().__init__(f"the password must have been entered within {max_age_seconds} s")
+        self.max_age_seconds = max_age_seconds
+
 
 class UnknownParticipant(Exception):
     """A purge confirmation came from a service the purge did not ask."""
@@ -111,7 +115,7 @@ def transition(current: Status, target: Status) -> Status:
 def require_recent_authentication(authenticated_at: datetime, now: datetime, max_age: int) -> None:
     """Raise unless the password was checked within ``max_age`` seconds before ``now``."""
     if now - authenticated_at > timedelta(seconds=max_age):
-        raise ReauthenticationRequired
+        raise ReauthenticationRequired(max_age)
 
 
 def purge_start(deadline: datetime, grace: timedelta, lead: timedelta) -> datetime:

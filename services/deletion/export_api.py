@@ -7,19 +7,18 @@ one that does not exist. No `from __future__ import annotations`: FastAPI reads 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.deletion import export_handlers as exports
 from services.deletion import hold_handlers
+from services.deletion.api_deps import Claims, DeletionDeps, Owner, ShopName
 from services.deletion.export_domain import Export, PartState
-from services.deletion.steps import Deps
 from shared.events import Language
-from shared.http import ApiError, correlation_id, error_responses
-from shared.tokens import AccessClaims
+from shared.http import correlation_id, error_responses
 
-__all__ = ["ExportView", "HoldView", "build_export_router"]
+__all__ = ["ExportView", "HoldView", "router"]
 
 ExportId = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -59,110 +58,78 @@ def _view(export: Export) -> ExportView:
     )
 
 
-def _not_found() -> ApiError:
-    return ApiError(404, "export_not_found", "No such export.")
+router = APIRouter(tags=["export"])
 
 
-def build_export_router(
-    deps: Deps, claims: object, shop_name: str, owner_claims: object | None = None
-) -> APIRouter:
-    """``/v1/exports`` for the bearer of ``claims``; ``/v1/holds`` for ``owner_claims``.
-
-    The holds stay readable to a session revoked by the confirmation (like the request's
-    status), so the person can still see what their deletion waits for.
-    """
-    router = APIRouter(tags=["export"])
-    Claims = Annotated[AccessClaims, Depends(claims)]  # noqa: N806  # a type alias, named like one
-    Owner = Annotated[AccessClaims, Depends(owner_claims or claims)]  # noqa: N806
-
-    @router.post(
-        "/v1/exports",
-        status_code=202,
-        response_model=ExportView,
-        responses=error_responses(401, 409, 422),
+@router.post(
+    "/v1/exports",
+    status_code=202,
+    response_model=ExportView,
+    responses=error_responses(401, 409, 422),
+)
+async def post_export(
+    request: Request, who: Claims, deps: DeletionDeps, body: ExportIn | None = None
+) -> ExportView:
+    """Ask every service for the account's data; the person is told when it is ready."""
+    export = await exports.request_export(
+        deps,
+        account_id=who.account_id,
+        lang=body.lang if body else "nb",
+        correlation_id=correlation_id(request),
     )
-    async def post_export(
-        request: Request, who: Claims, body: ExportIn | None = None
-    ) -> ExportView:
-        """Ask every service for the account's data; the person is told when it is ready."""
-        try:
-            export = await exports.request_export(
-                deps,
-                account_id=who.account_id,
-                lang=body.lang if body else "nb",
-                correlation_id=correlation_id(request),
-            )
-        except exports.ExportInProgress as exc:
-            raise ApiError(
-                409,
-                "export_in_progress",
-                "An export of this account is already being prepared.",
-                export_id=exc.export_id,
-            ) from None
-        return _view(export)
+    return _view(export)
 
-    @router.get(
-        "/v1/exports/latest", response_model=ExportView, responses=error_responses(401, 404)
+
+@router.get("/v1/exports/latest", response_model=ExportView, responses=error_responses(401, 404))
+async def latest(who: Claims, deps: DeletionDeps) -> ExportView:
+    """The account's most recent export."""
+    return _view(await exports.find_export(deps, who.account_id))
+
+
+@router.get(
+    "/v1/exports/{export_id}",
+    response_model=ExportView,
+    responses=error_responses(401, 404, 422),
+)
+async def show(export_id: ExportId, who: Claims, deps: DeletionDeps) -> ExportView:
+    """One of the account's exports."""
+    return _view(await exports.find_export(deps, who.account_id, export_id))
+
+
+@router.get(
+    "/v1/exports/{export_id}/archive",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "The archive"},
+        **error_responses(401, 404, 409, 410, 422),
+    },
+)
+async def archive(
+    export_id: ExportId, who: Claims, deps: DeletionDeps, shop_name: ShopName
+) -> Response:
+    """The zip: one JSON file per service and a README listing what is inside."""
+    content = await exports.download(
+        deps, account_id=who.account_id, export_id=export_id, shop_name=shop_name
     )
-    async def latest(who: Claims) -> ExportView:
-        """The account's most recent export."""
-        try:
-            return _view(await exports.find_export(deps, who.account_id))
-        except exports.ExportNotFound:
-            raise _not_found() from None
-
-    @router.get(
-        "/v1/exports/{export_id}",
-        response_model=ExportView,
-        responses=error_responses(401, 404, 422),
+    disposition = f'attachment; filename="data-{export_id[:8]}.zip"'
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
     )
-    async def show(export_id: ExportId, who: Claims) -> ExportView:
-        """One of the account's exports."""
-        try:
-            return _view(await exports.find_export(deps, who.account_id, export_id))
-        except exports.ExportNotFound:
-            raise _not_found() from None
 
-    @router.get(
-        "/v1/exports/{export_id}/archive",
-        response_class=Response,
-        responses={
-            200: {"content": {"application/zip": {}}, "description": "The archive"},
-            **error_responses(401, 404, 409, 410, 422),
-        },
+
+@router.get("/v1/holds", response_model=HoldsOut, responses=error_responses(401, 422))
+async def holds(
+    who: Owner, deps: DeletionDeps, lang: Annotated[Language, Query()] = "nb"
+) -> HoldsOut:
+    """What makes the account's deletion wait, in the person's language."""
+    # Owner: readable to a session revoked by the confirmation (like the request's status),
+    # so the person can still see what their deletion waits for.
+    found = await hold_handlers.account_holds(deps, who.account_id)
+    return HoldsOut(
+        holds=[
+            HoldView(participant=h.participant, reason=h.reason, text=h.text(lang), until=h.until)
+            for h in found
+        ]
     )
-    async def archive(export_id: ExportId, who: Claims) -> Response:
-        """The zip: one JSON file per service and a README listing what is inside."""
-        try:
-            content = await exports.download(
-                deps, account_id=who.account_id, export_id=export_id, shop_name=shop_name
-            )
-        except exports.ExportNotFound:
-            raise _not_found() from None
-        except exports.ExportNotReady:
-            raise ApiError(409, "export_not_ready", "The export is still being prepared.") from None
-        except exports.ExportExpired:
-            raise ApiError(
-                410, "export_expired", "The export can no longer be downloaded."
-            ) from None
-        disposition = f'attachment; filename="data-{export_id[:8]}.zip"'
-        return Response(
-            content,
-            media_type="application/zip",
-            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
-        )
-
-    @router.get("/v1/holds", response_model=HoldsOut, responses=error_responses(401, 422))
-    async def holds(who: Owner, lang: Annotated[Language, Query()] = "nb") -> HoldsOut:
-        """What makes the account's deletion wait, in the person's language."""
-        found = await hold_handlers.account_holds(deps, who.account_id)
-        return HoldsOut(
-            holds=[
-                HoldView(
-                    participant=h.participant, reason=h.reason, text=h.text(lang), until=h.until
-                )
-                for h in found
-            ]
-        )
-
-    return router

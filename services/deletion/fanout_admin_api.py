@@ -7,17 +7,17 @@ No `from __future__ import annotations`: FastAPI reads the route annotations at 
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from services.deletion import export_store, holds_store, store
-from services.deletion.admin_api import operator_router
+from services.deletion.api_deps import DeletionDeps
 from services.deletion.export_domain import PartState
 from services.deletion.holds import is_overdue
 from services.deletion.steps import Deps, account_hash
-from shared.http import error_responses
+from shared.http import error_responses, operator_only
 
-__all__ = ["build_fanout_admin_router"]
+__all__ = ["router"]
 
 _LIST_LIMIT = 200
 
@@ -51,36 +51,36 @@ class AdminExports(BaseModel):
     exports: list[AdminExport]
 
 
-def build_fanout_admin_router(deps: Deps, admin_token: str) -> APIRouter:
-    """``GET /v1/admin/holds`` and ``GET /v1/admin/exports``, for the operator's token."""
-    router = operator_router(admin_token)
+router = APIRouter(tags=["operator"], dependencies=[Depends(operator_only)])
 
-    @router.get("/v1/admin/holds", response_model=AdminHolds, responses=error_responses(401, 422))
-    async def list_holds(overdue: Annotated[bool | None, Query()] = None) -> AdminHolds:
-        """Holds on deletions, oldest first (at most 200); ``overdue`` past the maximum age."""
-        return AdminHolds(holds=[h for h in await _holds(deps) if overdue in (None, h.overdue)])
 
-    @router.get(
-        "/v1/admin/exports", response_model=AdminExports, responses=error_responses(401, 422)
+@router.get("/v1/admin/holds", response_model=AdminHolds, responses=error_responses(401, 422))
+async def list_holds(
+    deps: DeletionDeps, overdue: Annotated[bool | None, Query()] = None
+) -> AdminHolds:
+    """Holds on deletions, oldest first (at most 200); ``overdue`` past the maximum age."""
+    return AdminHolds(holds=[h for h in await _holds(deps) if overdue in (None, h.overdue)])
+
+
+@router.get("/v1/admin/exports", response_model=AdminExports, responses=error_responses(401, 422))
+async def list_exports(
+    deps: DeletionDeps, overdue: Annotated[bool | None, Query()] = None
+) -> AdminExports:
+    """Exports, newest first (at most 200); ``overdue`` where a participant was asked again."""
+    found = await export_store.recent(deps.db, overdue, _LIST_LIMIT)
+    return AdminExports(
+        exports=[
+            AdminExport(
+                export_id=export.export_id,
+                account_hash=account_hash(deps, export.account_id),
+                status=export.status.value,
+                requested_at=export.requested_at,
+                overdue=export.overdue,
+                parts=export.states(),
+            )
+            for export in found
+        ]
     )
-    async def list_exports(overdue: Annotated[bool | None, Query()] = None) -> AdminExports:
-        """Exports, newest first (at most 200); ``overdue`` where a participant was asked again."""
-        found = await export_store.recent(deps.db, overdue, _LIST_LIMIT)
-        return AdminExports(
-            exports=[
-                AdminExport(
-                    export_id=export.export_id,
-                    account_hash=account_hash(deps, export.account_id),
-                    status=export.status.value,
-                    requested_at=export.requested_at,
-                    overdue=export.overdue,
-                    parts=export.states(),
-                )
-                for export in found
-            ]
-        )
-
-    return router
 
 
 async def _holds(deps: Deps) -> list[AdminHold]:
