@@ -38,6 +38,8 @@ def new_secrets() -> dict[str, str]:
         "WEB_SESSION_KEY": new_key(),
         # Shared by the web edge and auth only: the edge signs each person's client address.
         "ADIEU_EDGE_KEY": new_key(),
+        # Shared by auth and the survey only: digests of identifier words for the comments.
+        "ADIEU_REDACTION_KEY": new_key(),
         "WEB_ADMIN_TOKEN": random_tokens.token_urlsafe(24),
         # The web edge's operator page calls the two operator APIs with their own tokens.
         "WEB_DELETION_ADMIN_TOKEN": deletion_admin,
@@ -53,9 +55,10 @@ COMPOSE_FILES: Mapping[str, tuple[str, ...]] = {
         "AUTH_IDENTIFIER_HMAC_KEY",
         "AUTH_IDENTIFIER_ENCRYPTION_KEY",
         "ADIEU_EDGE_KEY",
+        "ADIEU_REDACTION_KEY",
     ),
     "deletion.env": ("DELETION_HMAC_KEY", "DELETION_ADMIN_TOKEN"),
-    "survey.env": ("SURVEY_ADMIN_TOKEN",),
+    "survey.env": ("SURVEY_ADMIN_TOKEN", "ADIEU_REDACTION_KEY"),
     "notifier.env": ("NOTIFIER_KEY_WRAPPING_KEY",),
     "web.env": (
         "WEB_SESSION_KEY",

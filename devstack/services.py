@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from devstack.config import DevstackSettings
+from devstack.secrets import COMPOSE_FILES
 from shared.tokens import public_key_for
 
 __all__ = ["SERVICES", "ServiceSpec", "own_secrets_only", "service_environment"]
@@ -101,4 +102,11 @@ def own_secrets_only(spec: ServiceSpec, env: Mapping[str, str]) -> dict[str, str
     compose files).
     """
     others = tuple(other.prefix for other in SERVICES if other.name != spec.name)
-    return {key: value for key, value in env.items() if not key.startswith(others)}
+    # A secret two services share (ADIEU_EDGE_KEY, say) goes where the compose files send it.
+    shared = {key for keys in COMPOSE_FILES.values() for key in keys if key.startswith("ADIEU_")}
+    mine = set(COMPOSE_FILES.get(f"{spec.name}.env", ())) | set(COMPOSE_FILES["platform.env"])
+    return {
+        key: value
+        for key, value in env.items()
+        if not key.startswith(others) and (key not in shared or key in mine)
+    }

@@ -22,6 +22,7 @@ __all__ = [
     "Key32",
     "Key32OrEmpty",
     "PlatformSettings",
+    "RedactionKey",
     "ServiceSettings",
     "key_bytes",
 ]
@@ -175,3 +176,31 @@ class EdgeTrust(BaseSettings):
     def proxies(self) -> TrustedProxies:
         """The trusted proxies, parsed."""
         return proxies_from(self.trusted_proxies)
+
+
+class RedactionKey(BaseSettings):
+    """The key auth and the survey share to recognise a person's identifiers in free text
+    without the survey holding them (:mod:`shared.identifier_digests`)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    redaction_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="ADIEU_REDACTION_KEY",
+        description="32-byte key (URL-safe base64) held by auth and the survey only: auth digests"
+        " each account's identifier words with it, the survey removes matching words from"
+        " comments; unset on both: salted digests that any reader of auth.events could test",
+    )
+
+    @field_validator("redaction_key")
+    @classmethod
+    def _redaction_key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            decode_key(value.get_secret_value(), size=32)
+        return value
+
+    def redaction_key_bytes(self) -> bytes:
+        """The decoded key; empty when unset (the digests are then only salted)."""
+        if self.redaction_key is None or not self.redaction_key.get_secret_value():
+            return b""
+        return decode_key(self.redaction_key.get_secret_value(), size=32)

@@ -50,6 +50,11 @@ SECTIONS = (
     Section("survey", "services.survey.config:Settings", "", own_fields_only=True),
     Section("notifier", "services.notifier.config:Settings", "", own_fields_only=True),
     Section("web", "services.web.config:Settings", "The web edge; it has no data directory."),
+    Section(
+        "auth and survey",
+        "shared.config:RedactionKey",
+        "Read by auth and the survey only (docs/security.md#survey-comments).",
+    ),
     Section("devstack", "devstack.config:DevstackSettings", "The launcher of `make run` only."),
     Section(
         "adieu CLI",

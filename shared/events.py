@@ -37,6 +37,7 @@ __all__ = [
     "HoldReason",
     "HoldsQueried",
     "HoldsReported",
+    "IdentifierDigestsIssued",
     "Language",
     "NoticeKind",
     "NoticeRequested",
@@ -102,6 +103,19 @@ class ContactDetailsChangedPayload(_Frozen):
     phone_enc: str | None = None
     # IANA zone name (e.g. "Europe/Oslo") for dates in messages; None means UTC.
     time_zone: str | None = None
+
+
+_Hex32 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
+class IdentifierDigestsIssuedPayload(_Frozen):
+    """Keyed digests of the words of the account's identifiers, for the survey to remove them
+    from the request's free text without knowing them (:mod:`shared.identifier_digests`)."""
+
+    request_id: str
+    salt: _Hex32
+    digests: tuple[_Hex32, ...] = Field(max_length=64)
+    check: _Hex32
 
 
 class SessionsRevokedPayload(_Frozen):
@@ -266,6 +280,11 @@ class SessionsRevoked(_Envelope):
     payload: SessionsRevokedPayload
 
 
+class IdentifierDigestsIssued(_Envelope):
+    event_type: Literal["IdentifierDigestsIssued"] = "IdentifierDigestsIssued"
+    payload: IdentifierDigestsIssuedPayload
+
+
 class DeletionExpired(_Envelope):
     event_type: Literal["DeletionExpired"] = "DeletionExpired"
     payload: DeletionExpiredPayload
@@ -363,6 +382,7 @@ Event = Annotated[
     AccountRegistered
     | ContactDetailsChanged
     | SessionsRevoked
+    | IdentifierDigestsIssued
     | DeletionExpired
     | DeletionCancelled
     | DeletionRequested

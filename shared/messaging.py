@@ -61,7 +61,10 @@ class Channel:
 
 
 CHANNELS: tuple[Channel, ...] = (
-    Channel("auth_events", (events.AccountRegistered, events.SessionsRevoked)),
+    Channel(
+        "auth_events",
+        (events.AccountRegistered, events.SessionsRevoked, events.IdentifierDigestsIssued),
+    ),
     Channel(
         "deletion_events",
         (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.auth import handlers
+from services.auth import handlers, survey_digests
 from services.auth.deps import Deps
 from services.auth.export import export_answers
 from shared.db import Transaction
@@ -14,8 +14,10 @@ from shared.events import (
     CodeDeliveryRequested,
     CodeVerified,
     ContactDetailsChanged,
+    DeletionRequested,
     ExportPartDelivered,
     HoldsReported,
+    IdentifierDigestsIssued,
     NoticeRequested,
     NotificationKeyIssued,
     PurgeCompleted,
@@ -37,6 +39,8 @@ MESSAGING: Messaging[Deps] = Messaging(
     handles=(
         # The public half of each account's notification key, to seal fields to.
         On(NotificationKeyIssued, record_key),
+        # A request asking for the questionnaire: the survey gets digests of the identifiers.
+        On(DeletionRequested, survey_digests.issue_for_survey),
         On(CodeVerified, handlers.schedule_deletion),
         On(AccountPurged, handlers.purge_account),
         *participant_answering(export_answers),
@@ -44,6 +48,7 @@ MESSAGING: Messaging[Deps] = Messaging(
     publishes=(
         AccountRegistered,
         SessionsRevoked,
+        IdentifierDigestsIssued,
         ContactDetailsChanged,
         CodeDeliveryRequested,
         NoticeRequested,

@@ -82,6 +82,7 @@ def bootstrap(
         revocations=revocations,
         pictures=PictureStore(settings.data_dir / "auth" / "pictures", settings.picture_limits()),
         vault=vault,
+        redaction_key=settings.redaction_key_bytes(),
         hide_unknown_accounts=settings.hide_unknown_accounts,
         account_throttle=settings.account_throttle(),
         account_any_throttle=settings.account_any_throttle(),

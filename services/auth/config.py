@@ -9,14 +9,14 @@ from pydantic_settings import SettingsConfigDict
 from services.auth.pictures import PictureLimits
 from services.auth.policies import CodePolicy, ThrottlePolicy
 from services.auth.vault import derive_encryption_key
-from shared.config import EdgeTrust, Key32, ServiceSettings, key_bytes
+from shared.config import EdgeTrust, Key32, RedactionKey, ServiceSettings, key_bytes
 from shared.rolling_limits import RollingLimit
 from shared.tokens import public_key_for
 
 __all__ = ["Settings"]
 
 
-class Settings(ServiceSettings, EdgeTrust):
+class Settings(ServiceSettings, EdgeTrust, RedactionKey):
     """The auth service's settings; the signing and digest keys have no defaults."""
 
     model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")

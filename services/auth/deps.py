@@ -42,6 +42,8 @@ class Deps:
     pictures: PictureStore
     # Stored e-mails and phones: digests to find accounts by, ciphertexts to read them.
     vault: IdentifierVault
+    # Shared with the survey only: the digests of identifier words (shared.identifier_digests).
+    redaction_key: bytes = b""
     hide_unknown_accounts: bool = False
     account_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     account_any_throttle: ThrottlePolicy = field(

@@ -10,6 +10,7 @@ from shared.events import (
     DeletionRequested,
     ExportPartDelivered,
     HoldsReported,
+    IdentifierDigestsIssued,
     PurgeCompleted,
     SessionsRevoked,
     SurveySubmitted,
@@ -33,6 +34,8 @@ MESSAGING: Messaging[handlers.Deps] = Messaging(
         On(DeletionRequested, handlers.await_answer),
         On(DeletionCancelled, handlers.close_request),
         On(DeletionExpired, handlers.close_request),
+        # Auth's digests of the requester's identifier words, to remove them from comments.
+        On(IdentifierDigestsIssued, handlers.keep_digests),
         On(AccountPurged, handlers.purge_account),
         On(SessionsRevoked, record_revocation),
         *participant_answering(_answers),

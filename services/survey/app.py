@@ -51,14 +51,16 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
         revocations=revocations,
         questionnaire=load_questionnaire(settings.questionnaire_file),
         answer_wait_seconds=settings.answer_wait_seconds,
+        redaction_key=settings.redaction_key_bytes(),
     )
     db.on_commit(deps.arrivals.ring)
     faust_app = create_faust_app("survey", platform, settings.data_dir)
     wiring = Wiring(deps.db, deps.clock, platform.topics, platform.consumer_max_attempts)
     register_agents(faust_app, agents.MESSAGING, deps, wiring)
     pruning = Periodic("survey-revocation-prune", 3600, revocations.prune)
+    digests = Periodic("survey-digest-prune", 3600, lambda: handlers.prune_digests(deps))
     created = agents.MESSAGING.topics_to_create(platform.topics)
-    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning], topics=created)
+    runtime = ServiceRuntime(platform, db, faust_app, periodic=[pruning, digests], topics=created)
     verifier = TokenVerifier(platform.token_public_key, clock, platform.token_max_lifetime_seconds)
     claims = bearer_dependency(verifier, revocations.is_revoked)
     routers = [routes.router]

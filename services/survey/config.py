@@ -7,14 +7,14 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.config import ServiceSettings
+from shared.config import RedactionKey, ServiceSettings
 
 __all__ = ["ADMIN_TOKEN_MIN_LENGTH", "Settings"]
 
 ADMIN_TOKEN_MIN_LENGTH = 24
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, RedactionKey):
     """The survey service's settings."""
 
     model_config = SettingsConfigDict(env_prefix="SURVEY_", extra="ignore")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from services.survey.questionnaire import Questionnaire, Section
-from services.survey.scrubbing import scrub
+from services.survey.scrubbing import REMOVED, scrub
+from shared.identifier_digests import redact_words
 
 __all__ = [
     "OTHER",
@@ -101,15 +103,31 @@ def _check_other(name: str, selected: bool, text: str | None, limit: int) -> Non
         raise InvalidAnswer(name, f"at most {limit} characters")
 
 
-def de_identify(answers: Answers, today: date, questionnaire_version: int) -> StoredResponse:
-    """The form in which an answer may be kept, under the questionnaire version it answered."""
+def de_identify(
+    answers: Answers,
+    today: date,
+    questionnaire_version: int,
+    theirs: Callable[[str], bool] | None,
+) -> StoredResponse:
+    """The form in which an answer may be kept, under the questionnaire version it answered.
+
+    ``theirs`` recognises the words of the person's own identifiers (from auth's digests);
+    None means they are not known, and then no free text is kept at all (fail closed).
+    """
+
+    def free_text(text: str | None) -> str | None:
+        scrubbed = scrub(text)
+        if scrubbed is None:
+            return None
+        return REMOVED if theirs is None else redact_words(scrubbed, theirs, REMOVED)
+
     return StoredResponse(
         questionnaire_version=questionnaire_version,
         submitted_on=today,
         reasons=answers.reasons,
         problems=answers.problems,
         ratings=dict(answers.ratings),
-        other_reason=scrub(answers.other_reason),
-        other_problem=scrub(answers.other_problem),
-        comment=scrub(answers.comment),
+        other_reason=free_text(answers.other_reason),
+        other_problem=free_text(answers.other_problem),
+        comment=free_text(answers.comment),
     )

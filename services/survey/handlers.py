@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from services.survey import store
 from services.survey.arrivals import Arrivals
@@ -18,9 +20,11 @@ from shared.events import (
     DeletionCancelled,
     DeletionExpired,
     DeletionRequested,
+    IdentifierDigestsIssued,
     SurveySubmitted,
     new_event,
 )
+from shared.identifier_digests import DigestSet
 from shared.ids import IdFactory, random_id
 from shared.outbox import enqueue
 from shared.participant import acknowledge_purge
@@ -33,12 +37,18 @@ __all__ = [
     "RequestNotFound",
     "await_answer",
     "close_request",
+    "keep_digests",
+    "prune_digests",
     "purge_account",
     "submit_response",
     "summary_report",
 ]
 
 PARTICIPANT = "survey"
+# Auth's digests of a request's identifier words outlive no request (deletion's lapse: 24 h).
+DIGESTS_KEPT = timedelta(days=2)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,8 @@ class Deps:
     topics: Topics
     revocations: Revocations
     questionnaire: Questionnaire
+    # Shared with auth only: recognises auth's digests (shared.identifier_digests).
+    redaction_key: bytes = b""
     new_id: IdFactory = random_id
     # How long an answer waits for deletion's DeletionRequested to arrive before it is refused.
     answer_wait_seconds: float = 5.0
@@ -68,6 +80,8 @@ async def submit_response(
     Only the owner of a request that waits for its questionnaire may answer. An unknown id,
     another account's request and one in another state all wait out ``answer_wait_seconds``
     and raise :class:`RequestNotFound` alike, so the answer tells nothing about other requests.
+    The answer also waits (as long) for auth's digests of the person's identifier words, to
+    remove them from the free text; without them no free text is kept.
     The stored answer carries neither ``account_id`` nor ``request_id``; only the
     SurveySubmitted event links the request to its account, and it carries no answers.
 
@@ -80,8 +94,10 @@ async def submit_response(
     # A monotonic deadline: the injected clock is for dates, this bounds a real wait.
     deadline = time.monotonic() + deps.answer_wait_seconds
     while True:
-        response_id = await _store_answer(deps, account_id, request_id, answers, correlation_id)
         left = deadline - time.monotonic()
+        response_id = await _store_answer(
+            deps, account_id, request_id, answers, correlation_id, last_try=left <= 0
+        )
         if response_id is not None:
             return response_id
         if left <= 0:
@@ -89,11 +105,17 @@ async def submit_response(
         await deps.arrivals.wait(left)
 
 
-async def _store_answer(
-    deps: Deps, account_id: str, request_id: str, answers: Answers, correlation_id: str
+async def _store_answer(  # the answer, whose it is, and how long to wait
+    deps: Deps,
+    account_id: str,
+    request_id: str,
+    answers: Answers,
+    correlation_id: str,
+    *,
+    last_try: bool,
 ) -> str | None:
-    """Store the answer if the request is the account's and open; None if it is unknown."""
-    stored = de_identify(answers, deps.clock.now().date(), deps.questionnaire.version)
+    """Store the answer if the request is the account's and open; None if it is unknown, or
+    if auth's digests have not come yet and this is not the ``last_try``."""
     submitted = new_event(
         SurveySubmitted,
         account_id=account_id,
@@ -102,16 +124,44 @@ async def _store_answer(
         request_id=request_id,
     )
     async with deps.db.transaction() as tx:
+        digests = await store.digests_for(tx, request_id)
+        if digests is None and not last_try:
+            return None
         claimed = await store.claim(tx, request_id, account_id)
         if claimed == "unknown":
             return None
         if claimed == "answered":
             raise store.AlreadySubmitted
+        theirs = _recogniser(deps, digests)
+        stored = de_identify(answers, deps.clock.now().date(), deps.questionnaire.version, theirs)
+        await store.drop_digests(tx, request_id)  # served: not kept a moment longer
         await store.record_submission(tx, request_id)
         response_id = deps.new_id()
         await store.insert_response(tx, response_id, stored)
         await enqueue(tx, deps.topics.survey_events, submitted, deps.clock)
     return response_id
+
+
+def _recogniser(deps: Deps, digests: DigestSet | None) -> Callable[[str], bool] | None:
+    if digests is None:
+        log.warning("an answer came without its identifier digests: its free text is not kept")
+        return None
+    theirs = digests.matcher(deps.redaction_key)
+    if theirs is None:
+        log.warning("identifier digests made with another ADIEU_REDACTION_KEY: free text dropped")
+    return theirs
+
+
+async def keep_digests(deps: Deps, tx: Transaction, event: IdentifierDigestsIssued) -> None:
+    """Auth's digests of the request's identifier words, kept until its answer is stored."""
+    payload = event.payload
+    digests = DigestSet(payload.salt, payload.digests, payload.check)
+    await store.keep_digests(tx, payload.request_id, event.account_id, digests, deps.clock.now())
+
+
+async def prune_digests(deps: Deps) -> int:
+    """Housekeeping: drop digests of requests long over (never answered, or out of order)."""
+    return await store.prune_digests(deps.db, deps.clock.now() - DIGESTS_KEPT)
 
 
 async def summary_report(

@@ -4,6 +4,9 @@ Responses and the one-per-request guard live in separate tables with random keys
 rowid, so nothing in the file ties an answer to a request, nor orders answers in time.
 ``awaited`` lists the deletion requests waiting for their questionnaire (learnt from
 deletion's events), by digests of the request and owner ids, so only the owner may answer.
+``redactions`` holds auth's keyed digests of a waiting request's identifier words (never the
+identifiers), until the answer is stored, the request ends, the account is purged or it is
+two days old.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from services.survey.domain import StoredResponse
 from shared.db import Database, Transaction
+from shared.identifier_digests import DigestSet
 
 __all__ = [
     "SCHEMA",
@@ -24,8 +28,12 @@ __all__ = [
     "await_answer",
     "claim",
     "close_request",
+    "digests_for",
+    "drop_digests",
     "forget_owner",
     "insert_response",
+    "keep_digests",
+    "prune_digests",
     "record_submission",
     "responses_between",
 ]
@@ -52,6 +60,15 @@ CREATE TABLE IF NOT EXISTS awaited (
     answered INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS awaited_by_owner ON awaited (owner_digest);
+CREATE TABLE IF NOT EXISTS redactions (
+    request_digest TEXT PRIMARY KEY,
+    owner_digest TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    salt TEXT NOT NULL,
+    digests TEXT NOT NULL,
+    key_check TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS redactions_by_owner ON redactions (owner_digest);
 """
 
 # What a person's answer finds for their request.
@@ -77,11 +94,58 @@ async def await_answer(tx: Transaction, request_id: str, account_id: str) -> Non
 async def close_request(tx: Transaction, request_id: str) -> None:
     """The request was cancelled or lapsed: no one may answer it any more."""
     await tx.execute("DELETE FROM awaited WHERE request_digest = ?", (_digest(request_id),))
+    await drop_digests(tx, request_id)
 
 
 async def forget_owner(tx: Transaction, account_id: str) -> None:
     """Erase every request of a purged account."""
     await tx.execute("DELETE FROM awaited WHERE owner_digest = ?", (_digest(account_id),))
+    await tx.execute("DELETE FROM redactions WHERE owner_digest = ?", (_digest(account_id),))
+
+
+async def keep_digests(
+    tx: Transaction, request_id: str, account_id: str, digests: DigestSet, now: datetime
+) -> None:
+    """Keep auth's digests of the request's identifier words until its answer comes."""
+    await tx.execute(
+        "INSERT INTO redactions (request_digest, owner_digest, received_at, salt, digests,"
+        " key_check) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (
+            _digest(request_id),
+            _digest(account_id),
+            now.isoformat(),
+            digests.salt,
+            json.dumps(list(digests.digests)),
+            digests.check,
+        ),
+    )
+
+
+async def digests_for(tx: Transaction, request_id: str) -> DigestSet | None:
+    """The digests kept for ``request_id``, if they have come."""
+    cursor = await tx.execute(
+        "SELECT salt, digests, key_check FROM redactions WHERE request_digest = ?",
+        (_digest(request_id),),
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    if row is None:
+        return None
+    return DigestSet(row["salt"], tuple(json.loads(row["digests"])), row["key_check"])
+
+
+async def drop_digests(tx: Transaction, request_id: str) -> None:
+    """The digests have served (or can no longer serve) their request."""
+    await tx.execute("DELETE FROM redactions WHERE request_digest = ?", (_digest(request_id),))
+
+
+async def prune_digests(db: Database, before: datetime) -> int:
+    """Drop digests received before ``before`` (their request is long over); return how many."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "DELETE FROM redactions WHERE received_at < ?", (before.isoformat(),)
+        )
+        return cursor.rowcount
 
 
 async def claim(tx: Transaction, request_id: str, account_id: str) -> Claim:

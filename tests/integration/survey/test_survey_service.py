@@ -31,6 +31,7 @@ from tests.support.platform import Keys
 from tests.support.polling import eventually
 from tests.support.services import bearer, serving
 from tests.support.sqlite_files import stored_bytes
+from tests.support.survey import digests_issued
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -80,7 +81,7 @@ async def test_questionnaire_is_served_in_both_languages(running: Running) -> No
 
 
 async def _request_deletion(running: Running, account_id: str, request_id: str) -> None:
-    """Deletion's event, on deletion's topic, as deletion sends it."""
+    """Deletion's event, on deletion's topic, as deletion sends it (and auth's answer to it)."""
     requested = new_event(
         DeletionRequested,
         account_id=account_id,
@@ -92,6 +93,9 @@ async def _request_deletion(running: Running, account_id: str, request_id: str) 
     )
     platform = running.platform
     await produce_event(platform.kafka_bootstrap, platform.topics.deletion_events, requested)
+    # And auth's digests of the person's identifier words (none of them in these answers).
+    digests = digests_issued(request_id, account_id, username="somebody")
+    await produce_event(platform.kafka_bootstrap, platform.topics.auth_events, digests)
 
 
 async def test_send_publishes_survey_submitted_without_answers(running: Running) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from devstack.secrets import load_or_create, write_env_file
+from devstack.secrets import load_or_create, new_secrets, write_env_file
+from devstack.services import SERVICES, own_secrets_only
 from shared.tokens import public_key_for
 
 
@@ -39,3 +40,17 @@ def test_a_half_token_key_pair_is_replaced_whole(tmp_path: Path) -> None:
     assert upgraded["AUTH_TOKEN_SIGNING_KEY"] != complete["AUTH_TOKEN_SIGNING_KEY"]
     assert public_key_for(upgraded["AUTH_TOKEN_SIGNING_KEY"]) == upgraded["ADIEU_TOKEN_PUBLIC_KEY"]
     assert upgraded["DELETION_HMAC_KEY"] == complete["DELETION_HMAC_KEY"]
+
+
+def test_a_secret_two_services_share_reaches_only_those_two() -> None:
+    secrets = new_secrets()
+    reached = {
+        spec.name
+        for spec in SERVICES
+        if "ADIEU_REDACTION_KEY" in own_secrets_only(spec, {**secrets, "ADIEU_LOG_FORMAT": "text"})
+    }
+    assert reached == {"auth", "survey"}
+    edge = {spec.name for spec in SERVICES if "ADIEU_EDGE_KEY" in own_secrets_only(spec, secrets)}
+    assert edge == {"auth", "web"}
+    everyone = [own_secrets_only(spec, secrets) for spec in SERVICES]
+    assert all("ADIEU_TOKEN_PUBLIC_KEY" in env for env in everyone)

@@ -90,7 +90,7 @@ def test_options_added_by_the_operator_are_accepted() -> None:
 
 
 def test_the_kept_form_has_the_day_the_version_and_scrubbed_text() -> None:
-    kept = de_identify(_answers(comment="Ring 912 34 567 ;)"), date(2026, 2, 3), 7)
+    kept = de_identify(_answers(comment="Ring 912 34 567 ;)"), date(2026, 2, 3), 7, lambda _: False)
     assert kept.questionnaire_version == 7
     assert kept.submitted_on == date(2026, 2, 3)
     assert kept.reasons == ("privacy", "other")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from services.survey import handlers, store
+from services.survey import handlers
 from services.survey.domain import Answers, InvalidAnswer
 from services.survey.questionnaire import Questionnaire, load_questionnaire
 from services.survey.store import SCHEMA, AlreadySubmitted, responses_between
@@ -31,6 +31,7 @@ from shared.events import (
 from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.topics import Topics
 from tests.support.polling import eventually
+from tests.support.survey import digests_issued, open_request
 
 START = datetime(2026, 2, 4, 13, 37, tzinfo=UTC)  # a Wednesday afternoon in 2026-W06
 
@@ -85,8 +86,7 @@ async def _send(
 ) -> None:
     request_id = request_id or str(uuid.uuid4())
     if opened:
-        async with deps.db.transaction() as tx:
-            await store.await_answer(tx, request_id, account_id)
+        await open_request(deps.db, account_id, request_id)
     await handlers.submit_response(
         deps,
         account_id=account_id,
@@ -203,6 +203,9 @@ async def test_an_answer_sent_before_the_request_arrives_waits_for_it(db: Databa
     await eventually(waiting, what="the answer waiting for its request")
     assert not sending.done()
     await _consume(db, lambda tx, e: handlers.await_answer(deps, tx, e), _requested("r-late", "A"))
+    await _consume(
+        db, lambda tx, e: handlers.keep_digests(deps, tx, e), digests_issued("r-late", "A")
+    )
     await asyncio.wait_for(sending, 5)
     assert await _stored(db) == 1
 
