@@ -197,8 +197,15 @@ async def _email_change(client: httpx.AsyncClient, auth: Auth, token: str, accou
 
     confirmed = await client.post("/v1/me/email/confirm", json={"code": code}, headers=headers)
     assert confirmed.json()["email"] == "kari.new@example.com"
-    events = await read_events(auth.platform.kafka_bootstrap, auth.platform.topics.notifications)
-    mine = [e for e in events if e.account_id == account_id]
+
+    async def after_the_change() -> list[Any] | None:
+        # The relay publishes after the answer; wait until the change's two events are out.
+        topic = auth.platform.topics.notifications
+        events = await read_events(auth.platform.kafka_bootstrap, topic)
+        mine = [e for e in events if e.account_id == account_id]
+        return mine if isinstance(mine[-1], ContactDetailsChanged) else None
+
+    mine = await eventually(after_the_change, what="the address change on the topic")
     kinds = [type(e).__name__ for e in mine]
     # The notice goes first, while the notifier still has the old address.
     assert kinds[-2:] == ["NoticeRequested", "ContactDetailsChanged"]
