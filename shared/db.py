@@ -242,6 +242,10 @@ class Database:
         now; the next scrub tries again). Old page images, erased rows' included, are gone.
         """
         async with self._lock:
+            if self._group is not None:
+                # A group's COMMIT is still due (its closer is queued behind us); a checkpoint
+                # inside the open transaction fails with "database table is locked".
+                await self._commit(self._group)
             self._dirty = False
             cursor = await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             row = await cursor.fetchone()

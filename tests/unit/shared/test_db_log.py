@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,36 @@ async def test_each_file_gets_the_log_and_the_durability_it_asks_for(
 def test_an_unknown_durability_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="FULL or NORMAL"):
         Database(tmp_path / "svc.sqlite3", SCHEMA, synchronous="OFF")
+
+
+async def test_a_scrub_between_grouped_transactions_commits_them_and_scrubs(
+    tmp_path: Path,
+) -> None:
+    # The scrub takes the lock after the first transaction and before the one that joins its
+    # group: the group's COMMIT is still due then, and a checkpoint inside it would fail.
+    db = Database(tmp_path / "svc.sqlite3", SCHEMA)
+    await db.open()
+    try:
+        started = asyncio.Event()
+
+        async def write(address: str, hold: asyncio.Event | None = None) -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO people (address) VALUES (?)", (address,))
+                if hold is not None:
+                    started.set()
+                    await hold.wait()
+
+        release = asyncio.Event()
+        first = asyncio.create_task(write("a@example.com", release))
+        await started.wait()
+        scrub = asyncio.create_task(db.scrub())
+        await asyncio.sleep(0)  # the scrub queues for the lock before the second write
+        second = asyncio.create_task(write("b@example.com"))
+        await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(first, second)
+        assert await scrub
+        rows = await db.fetch_all("SELECT address FROM people ORDER BY address")
+        assert [row["address"] for row in rows] == ["a@example.com", "b@example.com"]
+    finally:
+        await db.close()
