@@ -42,6 +42,9 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--due-now", type=int, default=1000, help="of them already due")
     parser.add_argument("--var-dir", type=Path, default=Path("var/bench"))
     parser.add_argument("--keep", action="store_true", help="keep each stack's state")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy every process into DIR (see bench.profile)"
+    )
     return parser.parse_args()
 
 
@@ -88,6 +91,8 @@ async def _run(args: argparse.Namespace) -> list[Row]:
 def main() -> None:
     """Run the chosen benchmarks and print the combined table."""
     args = _args()
+    if args.profile:
+        os.environ["BENCH_PROFILE_DIR"] = str(args.profile.resolve())
     broker = os.environ.get("ADIEU_KAFKA_BOOTSTRAP") or "Tansu (started per bench)"
     load = os.getloadavg()
     print(f"broker: {broker}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

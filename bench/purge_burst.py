@@ -23,7 +23,7 @@ from bench import seed
 from bench.participant import SCHEMA as HOLDINGS
 from bench.report import Row
 from bench.roundtrip import RoundTrip, measure_round_trip
-from bench.stack import BenchStack, bench_stack, rss_mb
+from bench.stack import BenchStack, bench_stack, cpu_seconds, rss_mb
 from examples.orders_participant.app import SCHEMA as ORDERS_SCHEMA
 from services.notifier.keys import KEYS_SCHEMA
 from services.notifier.store import MIGRATIONS as NOTIFIER_MIGRATIONS
@@ -49,6 +49,7 @@ class BurstResult:
     mails: int
     last_answer_seconds: dict[str, float]
     rss: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
     round_trip: RoundTrip | None = None
 
     def rows(self) -> list[Row]:
@@ -75,8 +76,13 @@ class BurstResult:
             if samples:
                 first, peak, last = samples[0], max(samples), samples[-1]
                 flat = peak <= first * 1.5 + 20
-                text = f"start {first:.0f} / peak {peak:.0f} / end {last:.0f} MiB"
-                rows.append(Row("purge_burst", f"RSS {name}", text, "flat", flat))
+                text = (
+                    f"start {first:.0f} / peak {peak:.0f} / end {last:.0f} MiB;"
+                    f" CPU {self.cpu.get(name, 0):.0f} s"
+                )
+                rows.append(
+                    Row("purge_burst", f"RSS {name}; CPU during the drain", text, "flat", flat)
+                )
         return rows
 
 
@@ -131,17 +137,17 @@ async def _seed(stack: BenchStack, n: int) -> None:
             await db.close()
 
 
-def _progress(path: Path) -> tuple[int, dict[str, str]]:
-    """Purged requests, and each participant's latest answer (stored times), read-only."""
+def _progress(path: Path) -> tuple[dict[str, int], dict[str, str]]:
+    """Requests by status, and each participant's latest answer (stored times), read-only."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
-        purged = conn.execute("SELECT count(*) FROM requests WHERE status = 'purged'").fetchone()
+        counts = conn.execute("SELECT status, count(*) FROM requests GROUP BY status").fetchall()
         last = conn.execute(
             "SELECT participant, max(completed_at) FROM purge_completions GROUP BY participant"
         ).fetchall()
     finally:
         conn.close()
-    return int(purged[0]), dict(last)
+    return {str(status): int(n) for status, n in counts}, dict(last)
 
 
 async def run_purge_burst(var_dir: Path, n: int, timeout: float) -> BurstResult:
@@ -170,16 +176,23 @@ async def run_purge_burst(var_dir: Path, n: int, timeout: float) -> BurstResult:
 async def _watch(stack: BenchStack, n: int, started: float, timeout: float) -> BurstResult:
     db_path = stack.var_dir / "deletion" / "deletion.sqlite3"
     rss: dict[str, list[float]] = {name: [] for name in stack.processes}
+    cpu = {name: cpu_seconds(proc.pid) for name, proc in stack.processes.items()}
     purged = mails = 0
     while time.monotonic() - started < timeout:
         await asyncio.sleep(1.0)
         for name, proc in stack.processes.items():
             rss[name].append(rss_mb(proc.pid))
-        purged, _ = await asyncio.to_thread(_progress, db_path)
+        counts, _ = await asyncio.to_thread(_progress, db_path)
+        purged, purging = counts.get("purged", 0), counts.get("purging", 0)
         mails = stack.mail.count
         elapsed = time.monotonic() - started
         if int(elapsed) % 10 == 0:
-            print(f"  {elapsed:5.0f} s: {purged:,} purged, {mails:,} confirmation e-mails")
+            print(
+                f"  {elapsed:5.0f} s: {purging:,} purging, {purged:,} purged,"
+                f" {mails:,} confirmation e-mails",
+                flush=True,
+            )
         if purged >= n and mails >= n:
             break
-    return BurstResult(n, time.monotonic() - started, purged, mails, {}, rss)
+    used = {name: cpu_seconds(proc.pid) - cpu[name] for name, proc in stack.processes.items()}
+    return BurstResult(n, time.monotonic() - started, purged, mails, {}, rss, used)

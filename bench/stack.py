@@ -22,13 +22,14 @@ from pathlib import Path
 import httpx
 
 from bench.mail import MailWatcher
+from bench.profile import start_profiler
 from devstack.broker import TansuBroker, free_port
 from devstack.config import DevstackSettings
 from devstack.mailcatcher import MailCatcher
 from devstack.secrets import load_or_create
 from devstack.services import service_environment
 
-__all__ = ["BenchStack", "Process", "bench_stack", "rss_mb"]
+__all__ = ["BenchStack", "Process", "bench_stack", "cpu_seconds", "rss_mb"]
 
 ROOT = Path(__file__).resolve().parents[1]
 _READY_SECONDS = 120.0
@@ -46,6 +47,17 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time ``pid`` has used so far (user + system; 0 once it has gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    # Fields after the command name (which may hold spaces) : utime and stime are 14 and 15.
+    fields = stat.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -120,6 +132,9 @@ class BenchStack:
     urls: dict[str, str]
     mail: MailWatcher
     processes: dict[str, Process] = field(default_factory=dict)
+    # With BENCH_PROFILE_DIR set (``python -m bench --profile DIR``), py-spy records each one.
+    profile_dir: Path | None = None
+    _spies: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def process(self, name: str, module: str, port_var: str, extra: Mapping[str, str]) -> Process:
         """Declare a process on a free HTTP port (``port_var``), not started yet."""
@@ -134,7 +149,11 @@ class BenchStack:
     def start(self, names: Sequence[str]) -> None:
         """Start ``names`` together and wait until each answers ``/healthz``."""
         for name in names:
-            self.processes[name].start()
+            proc = self.processes[name]
+            proc.start()
+            if self.profile_dir is not None:
+                out = self.profile_dir / f"{name}-{proc.pid}.txt"
+                self._spies.append(start_profiler(proc.pid, out))
         deadline = time.monotonic() + _READY_SECONDS
         for name in names:
             self.processes[name].wait_healthy(deadline)
@@ -143,6 +162,11 @@ class BenchStack:
         """Stop every process still running."""
         for proc in reversed(list(self.processes.values())):
             proc.stop()
+        for spy in self._spies:  # each writes its file once its process has gone
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
 
 
 def _base_env(
@@ -179,6 +203,8 @@ def bench_stack(var_dir: Path, extra_env: Mapping[str, str] | None = None) -> It
         parts.callback(catcher.stop)
         env = _base_env(var_dir, bootstrap, smtp_port, extra_env or {})
         stack = BenchStack(var_dir, bootstrap, env, {}, mail)
+        if profile := os.environ.get("BENCH_PROFILE_DIR"):
+            stack.profile_dir = Path(profile).resolve()
         for name in ("auth", "deletion", "survey", "notifier"):
             stack.process(name, f"services.{name}", f"{name.upper()}_HTTP_PORT", {})
         parts.callback(stack.stop_all)
