@@ -95,7 +95,8 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Deliver until cancelled; cancelling also cancels and awaits the attempts running."""
-        async with asyncio.TaskGroup() as group:
+        # The mailer keeps its connections while the worker runs (closed after the attempts).
+        async with self._deps.mailer.pooled(), asyncio.TaskGroup() as group:
             while True:
                 await self._doorbell.wait(self._poll_seconds)
                 for delivery in await self._due():
