@@ -35,8 +35,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Benchmarks on stacks of their own (not tests); e.g. make bench BENCH_ARGS='--purges 5000'.
+# Benchmarks on stacks of their own (not tests), on Tansu and then on Apache Kafka where it can
+# run here; e.g. make bench BENCH_ARGS='--purges 5000 --brokers tansu'.
 bench: $(STAMP)
+	scripts/ensure-kafka
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

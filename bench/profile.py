@@ -3,8 +3,9 @@
 ``python -m bench --profile DIR …`` records every process the stack starts with ``py-spy
 record --format raw`` (collapsed stacks, one line per distinct stack and its sample count) into
 ``DIR/<process>.txt`` until the process stops. ``python -m bench.profile DIR/*.txt`` prints,
-per file, the share of samples by the innermost frame (where the CPU was) and by each frame
-anywhere on the stack (what it was doing on behalf of), the project's own frames first.
+per file, of the samples not waiting (see ``_WAITING``), the share by the innermost frame
+(where the CPU was) and by each frame anywhere on the stack (what it was doing on behalf of),
+the project's own frames first.
 
 py-spy samples through ptrace: it must be allowed to attach to the benchmark's children
 (it is, when they are ours and ``kernel.yama.ptrace_scope`` is 0 or 1).
@@ -22,6 +23,13 @@ __all__ = ["start_profiler", "summarize"]
 
 _RATE = 50  # samples a second: enough for a minute-long run, cheap for the sampled process
 _OURS = ("services/", "shared/", "examples/", "bench/")
+# Innermost frames of a thread that is waiting, not working (py-spy counts some of them as
+# active): the event loop's poll, aiosqlite's and the thread pool's queue waits.
+_WAITING = (
+    "EpollSelector.select (selectors.py",
+    "_connection_worker_thread (aiosqlite/core.py:59)",
+    "_worker (concurrent/futures/thread.py:81)",
+)
 
 
 def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
@@ -31,7 +39,7 @@ def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
     command = [str(spy), "record", "--pid", str(pid), "--rate", str(_RATE), "--format", "raw"]
     log = out.with_suffix(".log").open("ab")
     return subprocess.Popen(  # noqa: S603  # our venv's py-spy, fixed arguments
-        [*command, "--nonblocking", "--output", str(out)],
+        [*command, "--output", str(out)],
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -46,6 +54,8 @@ def _frames(path: Path) -> tuple[int, Counter[str], Counter[str]]:
             continue
         count = int(count_text)
         frames = stack.split(";")
+        if frames[-1].startswith(_WAITING):
+            continue
         total += count
         inner[frames[-1]] += count
         for frame in set(frames):
@@ -58,7 +68,7 @@ def summarize(path: Path, top: int = 15) -> str:
     total, inner, anywhere = _frames(path)
     if not total:
         return f"{path.name}: no samples"
-    lines = [f"{path.name}: {total} samples ({total / _RATE:.0f} s busy at {_RATE}/s)"]
+    lines = [f"{path.name}: {total} working samples ({total / _RATE:.0f} s at {_RATE}/s)"]
     lines.append("  innermost frame:")
     lines += [f"    {n / total:6.1%}  {frame}" for frame, n in inner.most_common(top)]
     ours = [(f, n) for f, n in anywhere.most_common() if any(p in f for p in _OURS)]

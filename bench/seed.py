@@ -105,6 +105,9 @@ async def seed_contacts(db: Database, wrapping_key: bytes, accounts: Sequence[st
                 sealed = seal_field(row["public_key"], address_of(account_id), account_id)
                 contact = Contact(account_id, "en", sealed, None)
                 await notifier_store.upsert_contact(tx, contact, now)
+            # The keys were announced (NotificationKeyIssued) long before these accounts'
+            # purges came due: what the backlog's notifier has is an empty outbox.
+            await tx.execute("DELETE FROM outbox")
 
 
 async def seed_rows(db: Database, sql: str, rows: Sequence[tuple[object, ...]]) -> None:

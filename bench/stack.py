@@ -1,7 +1,10 @@
 """A platform the benchmarks start themselves: a broker, the mail catcher, the services and any
 extra participants, each a real process on free ports, with state in a directory of its own.
 
-The broker is Tansu (as ``make run``), or the Kafka cluster named by ``ADIEU_KAFKA_BOOTSTRAP``.
+The broker is the one ``BENCH_BROKER`` names (``python -m bench --brokers``): ``tansu`` (as
+``make run``, the default) or ``kafka``, each started for the stack on free ports (Apache Kafka
+through :mod:`devstack.kafka_broker`, its data in the stack's directory); or the cluster named by
+``ADIEU_KAFKA_BOOTSTRAP``, taken as Apache Kafka unless ``BENCH_BROKER=tansu``.
 Every process's output goes to ``<var>/logs/<name>.log``; ``rss_mb`` reads a process's
 resident memory from ``/proc``, so a bench can sample it while it runs.
 """
@@ -25,11 +28,12 @@ from bench.mail import MailWatcher
 from bench.profile import start_profiler
 from devstack.broker import TansuBroker, free_port
 from devstack.config import DevstackSettings
+from devstack.kafka_broker import KafkaBroker
 from devstack.mailcatcher import MailCatcher
 from devstack.secrets import load_or_create
 from devstack.services import service_environment
 
-__all__ = ["BenchStack", "Process", "bench_stack", "cpu_seconds", "rss_mb"]
+__all__ = ["BenchStack", "Process", "bench_stack", "broker_kind", "cpu_seconds", "rss_mb"]
 
 ROOT = Path(__file__).resolve().parents[1]
 _READY_SECONDS = 120.0
@@ -169,6 +173,26 @@ class BenchStack:
                 spy.kill()
 
 
+def broker_kind() -> str:
+    """The kind of broker the stacks use now: ``tansu`` or ``kafka`` (see the module's doc)."""
+    default = "kafka" if os.environ.get("ADIEU_KAFKA_BOOTSTRAP") else "tansu"
+    return os.environ.get("BENCH_BROKER", default)
+
+
+def _start_broker(parts: ExitStack, var_dir: Path, kind: str) -> str:
+    if given := os.environ.get("ADIEU_KAFKA_BOOTSTRAP"):
+        return given
+    if kind == "kafka":
+        kafka = KafkaBroker(free_port(), var_dir / "kafka", free_port())
+        parts.callback(kafka.stop)
+        kafka.start(timeout=240)
+        return kafka.bootstrap
+    broker = TansuBroker(free_port())
+    broker.start()
+    parts.callback(broker.stop)
+    return broker.bootstrap
+
+
 def _base_env(
     var_dir: Path, bootstrap: str, smtp_port: int, extra: Mapping[str, str]
 ) -> dict[str, str]:
@@ -177,7 +201,8 @@ def _base_env(
     caller = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_PREFIXES)}
     caller.update({"ADIEU_LOG_LEVEL": "WARNING", **extra})
     caller.pop("ADIEU_KAFKA_BOOTSTRAP", None)
-    return service_environment(settings, secrets, bootstrap, caller)
+    caller.pop("ADIEU_BROKER_KIND", None)
+    return service_environment(settings, secrets, bootstrap, caller, broker_kind=broker_kind())
 
 
 @contextmanager
@@ -190,12 +215,7 @@ def bench_stack(var_dir: Path, extra_env: Mapping[str, str] | None = None) -> It
     var_dir = var_dir.resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as parts:
-        bootstrap = os.environ.get("ADIEU_KAFKA_BOOTSTRAP")
-        if not bootstrap:
-            broker = TansuBroker(free_port())
-            broker.start()
-            parts.callback(broker.stop)
-            bootstrap = broker.bootstrap
+        bootstrap = _start_broker(parts, var_dir, broker_kind())
         smtp_port = free_port()
         mail = MailWatcher(asyncio.get_running_loop())
         catcher = MailCatcher(var_dir / "mail", smtp_port, on_stored=mail.stored)
