@@ -3,6 +3,7 @@ Connects nothing (the receipt key file is read, or made on first start)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -58,24 +59,37 @@ def bootstrap(
 ) -> Service:
     """Assemble the deletion service; ``clock`` and ``new_code`` default to the real ones."""
     clock = clock or SystemClock()
-    platform = settings.platform
     db = DeletionDatabase(settings.database_path("deletion"))
-    revocations = Revocations(db, clock, platform.token_max_lifetime_seconds)
+    lease = Lease(db, clock, "deletion-leader", settings.lease_seconds)
+    # The timer needs deps, and deps wake the timer: the job reads deps when it first runs.
+    timer = DeadlineTimer(
+        "deletion-timer", settings.scan_interval_seconds, lambda: _lead_timer(deps, lease)
+    )
+    deps = _deps(settings, clock, db, new_code or random_code, timer.wake)
+    runtime = _runtime(settings, deps, lease, timer)
+    return Service(api=_http_api(settings, runtime, deps), runtime=runtime, deps=deps, lease=lease)
+
+
+async def _lead_timer(deps: handlers.Deps, lease: Lease) -> float | None:
+    # Only the leading process runs the timer (the state transitions guard it anyway);
+    # a follower looks again after the longest wait, in case the lease has lapsed.
+    if not await lease.held():
+        return None
+    return await purge.seconds_to_next(deps, await purge.run_timer(deps))
+
+
+def _deps(
+    settings: Settings,
+    clock: Clock,
+    db: DeletionDatabase,
+    new_code: CodeGenerator,
+    wake_timer: Callable[[], None],
+) -> handlers.Deps:
+    platform = settings.platform
     signing_key = load_or_create_key(
         settings.secret_or_none("receipt_signing_key"), settings.data_dir / "deletion"
     )
-    signer = ReceiptSigner(signing_key)
-    lease = Lease(db, clock, "deletion-leader", settings.lease_seconds)
-
-    async def timer_run() -> float | None:
-        # Only the leading process runs the timer (the state transitions guard it anyway);
-        # a follower looks again after the longest wait, in case the lease has lapsed.
-        if not await lease.held():
-            return None
-        return await purge.seconds_to_next(deps, await purge.run_timer(deps))
-
-    timer = DeadlineTimer("deletion-timer", settings.scan_interval_seconds, timer_run)
-    deps = handlers.Deps(
+    return handlers.Deps(
         db=db,
         clock=clock,
         topics=platform.topics,
@@ -87,13 +101,19 @@ def bootstrap(
             hold_seconds=platform.sealing_hold_seconds,
         ),
         account_key=settings.hmac_key_bytes(),
-        new_code=new_code or random_code,
-        revocations=revocations,
-        signer=signer,
-        wake_timer=timer.wake,
+        new_code=new_code,
+        revocations=Revocations(db, clock, platform.token_max_lifetime_seconds),
+        signer=ReceiptSigner(signing_key),
+        wake_timer=wake_timer,
     )
+
+
+def _runtime(
+    settings: Settings, deps: handlers.Deps, lease: Lease, timer: DeadlineTimer
+) -> ServiceRuntime:
+    platform, db = settings.platform, deps.db
     faust_app = create_faust_app("deletion", platform, settings.data_dir)
-    wiring = Wiring(db, clock, platform.topics, platform.consumer_max_attempts)
+    wiring = Wiring(db, deps.clock, platform.topics, platform.consumer_max_attempts)
     register_agents(faust_app, agents.MESSAGING, deps, wiring)
 
     async def fanout_timer() -> fanout.FanoutRun | None:
@@ -102,14 +122,14 @@ def bootstrap(
     async def prune_audit() -> int:
         return await purge.prune_audit(deps)
 
-    runtime = ServiceRuntime(
+    return ServiceRuntime(
         platform,
         db,
         faust_app,
         periodic=[
             timer,
             Periodic("deletion-fanout", settings.scan_interval_seconds, fanout_timer),
-            Periodic("deletion-revocation-prune", 3600, revocations.prune),
+            Periodic("deletion-revocation-prune", 3600, deps.revocations.prune),
             Periodic("deletion-audit-prune", 3600, prune_audit),
             Periodic("deletion-held-expiry", 5.0, lambda: expire_held(db, deps.sealer)),
         ],
@@ -117,18 +137,24 @@ def bootstrap(
         relay=LeasedRelay(db, FaustPublisher(faust_app), platform.outbox_poll_seconds, lease),
         topics=agents.MESSAGING.topics_to_create(platform.topics),
     )
-    verifier = TokenVerifier(platform.token_public_key, clock, platform.token_max_lifetime_seconds)
-    # Revoked sessions may not act, but the owner may still watch the request become purged.
-    claims = bearer_dependency(verifier, revocations.is_revoked)
-    owner = bearer_dependency(verifier)
+
+
+def _http_api(settings: Settings, runtime: ServiceRuntime, deps: handlers.Deps) -> FastAPI:
+    """The routers, the error map and what the routes take from ``app.state``."""
+    platform = settings.platform
+    verifier = TokenVerifier(
+        platform.token_public_key, deps.clock, platform.token_max_lifetime_seconds
+    )
     admin_token = settings.secret_or_none("admin_token")
     routers = [api.router, receipts_api.router, export_api.router]
     if admin_token is not None:
         routers += [admin_api.router, fanout_admin_api.router]
-    app = build_api("deletion", runtime, *routers, collectors=[deletion_collector(db)])
+    app = build_api("deletion", runtime, *routers, collectors=[deletion_collector(deps.db)])
     map_errors(app, ERRORS)
-    app.state.deps, app.state.receipt_signer = deps, signer
-    app.state.claims, app.state.owner_claims = claims, owner
+    app.state.deps, app.state.receipt_signer = deps, deps.signer
+    # Revoked sessions may not act, but the owner may still watch the request become purged.
+    app.state.claims = bearer_dependency(verifier, deps.revocations.is_revoked)
+    app.state.owner_claims = bearer_dependency(verifier)
     app.state.operator_texts, app.state.shop_name = _operator(settings), settings.shop_name
     if admin_token is not None:
         app.state.operator = operator_dependency(
@@ -137,7 +163,7 @@ def bootstrap(
             wrong_error="invalid_admin_token",
             description="The DELETION_ADMIN_TOKEN",
         )
-    return Service(api=app, runtime=runtime, deps=deps, lease=lease)
+    return app
 
 
 def _operator(settings: Settings) -> Operator:
