@@ -7,6 +7,7 @@ and see what happens to the rows before and behind it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from shared.clock import FrozenClock
 from shared.db import Database
 from shared.metrics import OUTBOX_PARKED
 from shared.outbox import OutboxRelay, PublishFailed, enqueue_raw
+from tests.support.polling import eventually
 
 Answer = Callable[[bytes], BaseException | None]
 
@@ -121,3 +123,28 @@ async def test_a_passing_failure_keeps_only_the_failed_row_and_resends_no_earlie
     assert publisher.sent == [b"a", b"b", b"c", b"b"]
     assert await _outbox(db) == []
     assert await _outbox(db, "outbox_parked") == []
+
+
+async def test_a_stalled_relay_logs_why_it_cannot_publish_but_never_the_record(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 17: the log said only "KafkaConnectionError", so an operator could not tell why.
+    def answer(value: bytes) -> BaseException | None:
+        return KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 9)]")
+
+    await _enqueue(db, b"secret-personal-payload")
+    relay = OutboxRelay(db, _ScriptedPublisher(answer), 0.05)
+    caplog.set_level(logging.WARNING, logger="shared.outbox")
+    relay.start()
+    try:
+
+        async def logged() -> list[str] | None:
+            found = [r.getMessage() for r in caplog.records if r.name == "shared.outbox"]
+            return found or None
+
+        [first, *_] = await eventually(logged, what="a log line from the stalled relay")
+    finally:
+        await relay.stop()
+    assert "KafkaConnectionError: Unable to bootstrap from [('127.0.0.1', 9)]" in first
+    assert all("secret-personal-payload" not in r.getMessage() for r in caplog.records)
+    assert await _outbox(db) == [b"secret-personal-payload"]
