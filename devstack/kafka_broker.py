@@ -330,6 +330,13 @@ class KafkaBroker:
         """The JVM's process id while it runs."""
         return self._process.pid if self._process is not None else None
 
+    def kill(self) -> None:
+        """Stop the broker without asking (SIGKILL), as a crash or a power cut would."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
     def stop(self, timeout: float = 30.0) -> None:
         """Controlled shutdown (SIGTERM), then a kill if it takes longer than ``timeout``."""
         process = self._process

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -62,3 +65,27 @@ class MailCatcher:
     def stop(self) -> None:
         """Stop listening."""
         self._controller.stop()
+
+
+def main(argv: list[str]) -> int:
+    """``python -m devstack.mailcatcher DIRECTORY PORT``: serve until SIGTERM or SIGINT.
+
+    A process of its own for the fault suite, so that a busy harness never poses as an SMTP
+    server refusing connections, and "SMTP down" is a process stopped, as in production.
+    """
+    if len(argv) != 2 or not argv[1].isdigit():
+        print("usage: python -m devstack.mailcatcher DIRECTORY PORT", file=sys.stderr)
+        return 2
+    catcher = MailCatcher(Path(argv[0]), int(argv[1]))
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    catcher.start()
+    print(f"mail catcher listening on {catcher.host}:{catcher.port}", flush=True)
+    stopped.wait()
+    catcher.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -23,6 +23,7 @@ from faults.journeys import Journey, Tracker, Urls, new_journey, run_journey
 from faults.mail import MailIndex
 from faults.platform import FAST_PLATFORM
 from faults.scenarios import ARRIVAL_SECONDS, Settings
+from shared.config import BrokerKind
 from shared.topics import Topics
 from tests.support.stack import Launch, launch
 
@@ -79,11 +80,12 @@ async def _hurt(launcher: Launch, signum: signal.Signals, outcome: Outcome) -> N
 
 
 async def run_launcher_scenario(
-    base: Path, settings: Settings, bootstrap: str, signum: signal.Signals
+    base: Path, settings: Settings, bootstrap: str, kind: BrokerKind, signum: signal.Signals
 ) -> Outcome:
     """Journeys through a launcher that gets ``signum`` at their busiest step, then restarts."""
     outcome = Outcome(f"launcher {signum.name}")
-    extra = {**FAST_PLATFORM, "ADIEU_KAFKA_BOOTSTRAP": bootstrap}
+    # The launcher takes an external broker for Apache Kafka unless told otherwise.
+    extra = {**FAST_PLATFORM, "ADIEU_KAFKA_BOOTSTRAP": bootstrap, "ADIEU_BROKER_KIND": kind}
     launcher = launch(base, f"faults{signum.name.lower()}", extra)
     loop = asyncio.get_running_loop()
     stack = await loop.run_in_executor(None, launcher.start)

@@ -1,8 +1,9 @@
 """The platform as separately supervised processes, each of which a scenario may kill.
 
-The broker (Tansu here, or an external one), the SMTP catcher (in this process, so it can be
-"down") and the services, each a :class:`devstack.supervisor.Child` started the way the
-launcher starts it, with the launcher's environment.
+The broker (Tansu or Apache Kafka started here, or an external one), the SMTP catcher (a
+process of its own, so it can be "down") and the services, each a
+:class:`devstack.supervisor.Child` started the way the launcher starts it, with the launcher's
+environment.
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from devstack.broker import TansuBroker, free_port
 from devstack.config import DevstackSettings
-from devstack.mailcatcher import MailCatcher
+from devstack.kafka_broker import KafkaBroker
 from devstack.secrets import load_or_create
 from devstack.services import SERVICES, ServiceSpec, service_environment
 from devstack.supervisor import Child, Console
+from faults.smtp import CatcherProcess
+from shared.config import BrokerKind
 
-__all__ = ["FAST_PLATFORM", "Platform", "running_platform"]
+__all__ = ["FAST_PLATFORM", "Broker", "Platform", "own_broker", "running_platform"]
 
 # The timer and its scan as the e2e tests set them: a purge seconds after the code, not 24 h.
 FAST_PLATFORM = {
@@ -33,6 +37,39 @@ FAST_PLATFORM = {
 }
 _APIS = ("auth", "deletion", "survey", "notifier")
 _READY_SECONDS = 180.0
+# A restarted Apache Kafka recovers its logs first; on a loaded machine that took a while.
+_KAFKA_START_SECONDS = 240.0
+
+
+class Broker(Protocol):
+    """A broker this suite started, and so may kill and start again."""
+
+    @property
+    def bootstrap(self) -> str: ...
+
+    def kill(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def own_broker(kind: BrokerKind, state_dir: Path) -> Broker:
+    """Start a Tansu (memory storage) or an Apache Kafka (data under ``state_dir``)."""
+    if kind == "tansu":
+        tansu = TansuBroker(free_port())
+        tansu.start()
+        return tansu
+    kafka = KafkaBroker(free_port(), state_dir, free_port())
+    kafka.start(_KAFKA_START_SECONDS)
+    return kafka
+
+
+def start_again(broker: Broker) -> None:
+    """Start a killed broker again on its port (Kafka with the data it had)."""
+    if isinstance(broker, KafkaBroker):
+        broker.start(_KAFKA_START_SECONDS)
+    else:
+        assert isinstance(broker, TansuBroker)
+        broker.start()
 
 
 @dataclass
@@ -42,9 +79,10 @@ class Platform:
     var_dir: Path
     bootstrap: str
     env: dict[str, str]
+    kind: BrokerKind
     console: Console
-    broker: TansuBroker | None
-    catcher: MailCatcher
+    broker: Broker | None
+    catcher: CatcherProcess
     children: dict[str, Child] = field(default_factory=dict)
 
     @property
@@ -93,7 +131,7 @@ class Platform:
 
     def broker_start(self) -> None:
         assert self.broker is not None
-        self.broker.start()
+        start_again(self.broker)
 
     def stop(self) -> None:
         """SIGTERM every service, then kill what does not stop; then broker and catcher."""
@@ -104,11 +142,9 @@ class Platform:
             if child.wait(deadline) is None:
                 child.kill()
         self.catcher.stop()
-        if self.broker is not None:
-            self.broker.stop()
 
 
-def _environment(var_dir: Path, bootstrap: str, smtp_port: int) -> dict[str, str]:
+def _environment(var_dir: Path, bootstrap: str, smtp_port: int, kind: BrokerKind) -> dict[str, str]:
     own = ("ADIEU_", "AUTH_", "DELETION_", "SURVEY_", "NOTIFIER_", "WEB_", "DEVSTACK_")
     caller = {k: v for k, v in os.environ.items() if not k.startswith(own)}
     caller.update(FAST_PLATFORM)
@@ -116,26 +152,23 @@ def _environment(var_dir: Path, bootstrap: str, smtp_port: int) -> dict[str, str
     caller.update({f"{s.prefix}HTTP_PORT": str(free_port()) for s in SERVICES})
     settings = DevstackSettings(var_dir=var_dir, smtp_port=smtp_port)
     secrets = load_or_create(settings.state_dir / "secrets.env")
-    return service_environment(settings, secrets, bootstrap, caller=caller)
+    return service_environment(settings, secrets, bootstrap, caller=caller, broker_kind=kind)
 
 
 @contextmanager
-def running_platform(var_dir: Path, bootstrap: str | None, log: Path) -> Iterator[Platform]:
-    """Broker (unless ``bootstrap`` names one), catcher and the four services, until the end."""
+def running_platform(
+    var_dir: Path, kind: BrokerKind, broker: Broker | None, bootstrap: str, log: Path
+) -> Iterator[Platform]:
+    """Catcher and the four services on ``bootstrap`` (``broker``, if ours), until the end."""
     var_dir.mkdir(parents=True, exist_ok=True)
-    broker = None
-    if bootstrap is None:
-        broker = TansuBroker(free_port())
-        broker.start()
-        bootstrap = broker.bootstrap
-    smtp_port = free_port()
-    catcher = MailCatcher(var_dir / "mail", smtp_port)
+    catcher = CatcherProcess(var_dir / "mail", free_port(), var_dir / "catcher.log")
     catcher.start()
     with log.open("a", encoding="utf-8") as stream:
         platform = Platform(
             var_dir=var_dir.resolve(),
             bootstrap=bootstrap,
-            env=_environment(var_dir, bootstrap, smtp_port),
+            env=_environment(var_dir, bootstrap, catcher.port, kind),
+            kind=kind,
             console=Console(stream),
             broker=broker,
             catcher=catcher,

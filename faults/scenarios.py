@@ -15,12 +15,12 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from devstack.broker import free_port
-from devstack.mailcatcher import MailCatcher
 from devstack.services import ServiceSpec
 from faults.accounting import Outcome, count, pending_deliveries
 from faults.journeys import Journey, Tracker, Urls, new_journey, run_journey
 from faults.mail import MailIndex
 from faults.platform import Platform
+from shared.config import BrokerKind
 from shared.topics import Topics
 from tests.support.kafka import read_values
 
@@ -36,7 +36,7 @@ class Settings:
     journeys: int
     journey_timeout: float
     smtp_down_seconds: float
-    broker: str  # "tansu" (ours, may be restarted) or "kafka"
+    broker: BrokerKind
 
 
 @dataclass
@@ -72,7 +72,11 @@ async def _broker_restart(ctx: Context) -> float:
     ctx.platform.broker_kill()
     ctx.outcome.notes.append(f"broker SIGKILL with {dict(ctx.tracker.phases())}")
     await asyncio.sleep(1.0)  # down for a moment, as a crash-and-restart would be
-    ctx.platform.broker_start()
+    if ctx.platform.kind == "kafka":
+        await _in_thread(ctx.platform.broker_start)  # a JVM start and a log recovery
+    else:
+        # On this thread: a child's parent-death signal follows the thread that started it.
+        ctx.platform.broker_start()
     return time.monotonic()
 
 
@@ -80,9 +84,7 @@ async def _smtp_down(ctx: Context) -> float:
     await ctx.tracker.busiest("requesting")
     ctx.platform.catcher.stop()
     await asyncio.sleep(ctx.settings.smtp_down_seconds)
-    catcher = MailCatcher(ctx.platform.catcher.directory, ctx.platform.catcher.port)
-    catcher.start()
-    ctx.platform.catcher = catcher
+    await _in_thread(ctx.platform.catcher.start)
     ctx.outcome.notes.append(f"SMTP down {ctx.settings.smtp_down_seconds:.0f} s")
     return time.monotonic()
 
