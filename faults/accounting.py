@@ -143,7 +143,19 @@ async def count(
         1 for n in delivered if not any(message_key(n) in i for i in stored)
     )
     _duplicates(outcome, journeys, mail)
+    _what_people_saw(outcome, journeys)
     return outcome
+
+
+def _what_people_saw(outcome: Outcome, journeys: Sequence[Journey]) -> None:
+    delayed = sum(1 for j in journeys if j.saw_delayed)
+    if delayed:
+        outcome.notes.append(f"{delayed} saw 'code delayed'")
+    unknown = sum(1 for j in journeys if j.survey_retries)
+    if unknown:
+        outcome.notes.append(
+            f"{unknown} sent the survey again (404: survey did not know the request yet)"
+        )
 
 
 def _duplicates(outcome: Outcome, journeys: Sequence[Journey], mail: MailIndex) -> None:

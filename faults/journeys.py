@@ -29,6 +29,8 @@ PHASES = ("signing up", "requesting", "awaiting code", "purging", "awaiting conf
 _RETRY_PAUSE = 0.3
 # How long a person waits for a code before pressing "send a new code" (allowed after 60 s).
 _PATIENCE_SECONDS = 75.0
+# How long a person keeps pressing Send while survey does not know the request yet.
+_SURVEY_LAG_SECONDS = 60.0
 
 
 class JourneyLost(Exception):
@@ -46,6 +48,7 @@ class Journey:
     finished: float | None = None
     saw_delayed: bool = False
     resends: int = 0
+    survey_retries: int = 0
     error: str | None = None
 
     @property
@@ -131,14 +134,22 @@ async def _sign_up(call: _Caller, urls: Urls, journey: Journey) -> dict[str, str
     return token
 
 
-async def _request(call: _Caller, urls: Urls, token: dict[str, str]) -> str:
+async def _request(call: _Caller, urls: Urls, token: dict[str, str], journey: Journey) -> str:
     ticked = {"understood_consequences": True, "accepted_terms": True, "channel": "email"}
     created = await call("POST", urls.deletion, "/v1/deletion-requests", json=ticked, headers=token)
     if created.status_code not in (201, 409):
         raise JourneyLost(f"deletion request answered {created.status_code}")
     request_id = str(created.json()["request_id"])
     answer = {"request_id": request_id, "reasons": ["privacy"]}
-    sent = await call("POST", urls.survey, "/v1/responses", json=answer, headers=token)
+    unknown_until = time.monotonic() + _SURVEY_LAG_SECONDS
+    while True:
+        sent = await call("POST", urls.survey, "/v1/responses", json=answer, headers=token)
+        # 404: survey has not yet read DeletionRequested (its consumer lags after a fault);
+        # the person reads "no such deletion request" and presses Send again.
+        if sent.status_code != 404 or time.monotonic() > unknown_until:
+            break
+        journey.survey_retries += 1
+        await asyncio.sleep(1.0)
     if sent.status_code not in (201, 409):  # 409: already_submitted by an earlier try
         raise JourneyLost(f"survey answered {sent.status_code}")
     return request_id
@@ -200,7 +211,7 @@ async def run_journey(
     try:
         token = await _sign_up(call, urls(), journey)
         journey.phase = "requesting"
-        request_id = await _request(call, urls(), token)
+        request_id = await _request(call, urls(), token, journey)
         path = f"/v1/deletion-requests/{request_id}"
         journey.phase = "awaiting code"
         await _code(call, urls(), path, token, mail, journey)

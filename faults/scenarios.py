@@ -253,9 +253,6 @@ async def run_scenario(platform: Platform, settings: Settings, scenario: Scenari
         after = [j.finished for j in done if j.finished is not None and j.finished >= healed]
         outcome.recovery_seconds = (min(after) - healed) if after else None
     await count(outcome, done, mail, platform.bootstrap, _topics(platform))
-    delayed = sum(1 for j in done if j.saw_delayed)
-    if delayed:
-        outcome.notes.append(f"{delayed} saw 'code delayed'")
     errors = sorted({j.error for j in done if j.error})
     outcome.notes.extend(errors[:3])
     await _dead_letters(outcome, platform, scenario)
