@@ -24,6 +24,7 @@ from services.notifier.domain import message_key
 from shared.events import (
     AccountPurged,
     CodeDeliveryRequested,
+    DeletionCompleted,
     Event,
     EventDecodeError,
     NoticeRequested,
@@ -119,11 +120,9 @@ async def count(
     outcome.completed = sum(1 for j in journeys if j.completed)
     outcome.lost = outcome.tried - outcome.completed
     accounts = {j.account_id for j in journeys if j.account_id}
-    purges: dict[str, set[str]] = defaultdict(set)
-    for event in await read_events(bootstrap, topics.deletion_events):
-        if isinstance(event, AccountPurged) and event.account_id in accounts:
-            purges[event.account_id].add(str(event.event_id))
-    outcome.purged_twice = sum(1 for ids in purges.values() if len(ids) > 1)
+    outcome.purged_twice = _purged_twice(
+        await read_events(bootstrap, topics.deletion_events), accounts
+    )
     asked = await _notifications(bootstrap, topics, accounts)
     ended: dict[str, str] = {}
     for event in await read_events(bootstrap, topics.notifier_events):
@@ -156,6 +155,32 @@ def _what_people_saw(outcome: Outcome, journeys: Sequence[Journey]) -> None:
         outcome.notes.append(
             f"{unknown} sent the survey again (404: survey did not know the request yet)"
         )
+
+
+def _purged_twice(events: Sequence[Event], accounts: set[str]) -> int:
+    """Accounts whose purge was started twice, or completed twice.
+
+    A purge starts with one AccountPurged naming every participant; a participant that does
+    not answer in time is asked again with a fresh AccountPurged naming only it (by design:
+    its consumer skips a redelivered id). So a second event naming *everyone* is a second
+    purge, and so is a second DeletionCompleted; a re-ask is not.
+    """
+    starts: dict[str, list[tuple[frozenset[str], str]]] = defaultdict(list)
+    completions: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        if event.account_id not in accounts:
+            continue
+        if isinstance(event, AccountPurged):
+            named = frozenset(event.payload.participants)
+            starts[event.account_id].append((named, str(event.event_id)))
+        elif isinstance(event, DeletionCompleted):
+            completions[event.account_id].add(str(event.event_id))
+    twice = {a for a, ids in completions.items() if len(ids) > 1}
+    for account, purges in starts.items():
+        everyone = frozenset().union(*(named for named, _ in purges))
+        if len({event_id for named, event_id in purges if named == everyone}) > 1:
+            twice.add(account)
+    return len(twice)
 
 
 def _duplicates(outcome: Outcome, journeys: Sequence[Journey], mail: MailIndex) -> None:

@@ -21,7 +21,7 @@ from devstack.broker import port_in_use
 from faults.accounting import Outcome, count
 from faults.journeys import Journey, Tracker, Urls, new_journey, run_journey
 from faults.mail import MailIndex
-from faults.platform import FAST_PLATFORM
+from faults.platform import FAST_PLATFORM, KAFKA_FAILOVER
 from faults.scenarios import ARRIVAL_SECONDS, Settings
 from shared.config import BrokerKind
 from shared.topics import Topics
@@ -86,6 +86,8 @@ async def run_launcher_scenario(
     outcome = Outcome(f"launcher {signum.name}")
     # The launcher takes an external broker for Apache Kafka unless told otherwise.
     extra = {**FAST_PLATFORM, "ADIEU_KAFKA_BOOTSTRAP": bootstrap, "ADIEU_BROKER_KIND": kind}
+    if kind == "kafka":
+        extra.update(KAFKA_FAILOVER)
     launcher = launch(base, f"faults{signum.name.lower()}", extra)
     loop = asyncio.get_running_loop()
     stack = await loop.run_in_executor(None, launcher.start)
