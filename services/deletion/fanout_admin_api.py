@@ -28,6 +28,7 @@ class AdminHold(BaseModel):
     participant: str
     hold_id: str
     reason: str
+    text_nb: str
     text_en: str
     placed_at: datetime
     until: datetime | None
@@ -97,6 +98,7 @@ async def _holds(deps: Deps) -> list[AdminHold]:
                 participant=hold.participant,
                 hold_id=hold.hold_id,
                 reason=hold.reason,
+                text_nb=hold.text_nb,
                 text_en=hold.text_en,
                 placed_at=hold.placed_at,
                 until=hold.until,

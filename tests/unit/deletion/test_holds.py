@@ -6,13 +6,16 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
-from services.deletion import fanout, handlers, hold_handlers, purge, store
+from services.deletion import fanout, fanout_admin_api, handlers, hold_handlers, purge, store
 from services.deletion.domain import DeletionRequest, InvalidState, Status
 from services.deletion.holds import Hold, active_holds, is_overdue, pause, resume
 from shared.consumer import RejectEvent
 from shared.events import HoldsReported, ReportedHold, new_event
+from shared.http import install_error_handlers, operator_dependency
 from tests.unit.deletion.support import frozen_clock as _clock
 from tests.unit.deletion.support import handler_deps, open_request
 from tests.unit.deletion.support import outbox_events as _outbox
@@ -75,6 +78,7 @@ async def deps(tmp_path: Path) -> AsyncIterator[handlers.Deps]:
         purge_lead_seconds=0,
         participant_timeout_seconds=60,
         participant_max_asks=2,
+        hold_max_seconds=2 * 86400,
     ) as made:
         yield made
 
@@ -172,3 +176,30 @@ async def test_holds_reported_once_the_purge_began_are_not_kept(deps: handlers.D
     assert await purge.fire_due_purges(deps) == 1
     await _report(deps, "orders", ORDER)
     assert await deps.db.fetch_all("SELECT * FROM holds") == []
+
+
+async def test_operators_see_a_hold_past_the_maximum_flagged_overdue(deps: handlers.Deps) -> None:
+    request = await open_request(deps, "acc")
+    await _report(deps, "orders", ORDER)
+    api = FastAPI()
+    install_error_handlers(api)
+    api.include_router(fanout_admin_api.router)
+    api.state.deps = deps
+    api.state.operator = operator_dependency(
+        "operator-token", missing_error="invalid_admin_token", wrong_error="invalid_admin_token"
+    )
+    admin = {"Authorization": "Bearer operator-token"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api), base_url="http://deletion"
+    ) as http:
+        assert (await http.get("/v1/admin/holds")).status_code == 401
+        fresh = (await http.get("/v1/admin/holds", headers=admin)).json()["holds"]
+        assert [(h["request_id"], h["reason"], h["overdue"]) for h in fresh] == [
+            (request.request_id, "open_order", False)
+        ]
+        assert (await http.get("/v1/admin/holds?overdue=true", headers=admin)).json() == {
+            "holds": []
+        }
+        _clock(deps).advance(2 * 86400 + 1)
+        old = (await http.get("/v1/admin/holds?overdue=true", headers=admin)).json()["holds"]
+    assert [(h["hold_id"], h["text_nb"], h["overdue"]) for h in old] == [("o", "På vei", True)]
