@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import zipfile
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -104,7 +105,7 @@ async def _answer(deps: handlers.Deps, name: str, part: Mapping[str, Any]) -> No
 
 
 async def test_parts_are_sealed_on_the_wire_too_large_is_named_and_the_archive_opens(
-    deps: handlers.Deps,
+    deps: handlers.Deps, caplog: pytest.LogCaptureFixture
 ) -> None:
     export = await export_handlers.request_export(
         deps, account_id="acc", lang="en", correlation_id="c"
@@ -112,7 +113,12 @@ async def test_parts_are_sealed_on_the_wire_too_large_is_named_and_the_archive_o
     with pytest.raises(export_handlers.ExportInProgress):
         await export_handlers.request_export(deps, account_id="acc", lang="en", correlation_id="c")
     await _answer(deps, "auth", {"email": "kari@example.com"})
-    await _answer(deps, "orders", {"orders": ["x" * 4096]})
+    with caplog.at_level(logging.ERROR, logger="shared.participant_answers"):
+        await _answer(deps, "orders", {"orders": ["x" * 4096]})
+    # The participant's own log says why its part was not sent: its size and the limit.
+    (refused,) = [r.getMessage() for r in caplog.records if r.name == "shared.participant_answers"]
+    limit = deps.policy.export_part_max_bytes
+    assert f"exceeds the limit of {limit} bytes; not sent" in refused
     wire = b"".join(r["value"] for r in await deps.db.fetch_all("SELECT value FROM outbox"))
     assert b"kari@example.com" not in wire
     (_, too_large) = await _outbox(deps, "ExportPartDelivered")
