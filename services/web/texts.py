@@ -266,9 +266,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Kopien lages nå. Vi gir beskjed når den er klar; last siden på nytt for å se status.",
         "Your copy is being prepared. We will tell you when it is ready; reload to see.",
     ),
-    "export_ready": (
-        "Kopien er klar. Du kan laste den ned til {until}.",
-        "Your copy is ready. You can download it until {until}.",
+    "export_ready": ("Kopien er klar", "Your copy is ready"),
+    "export_until": (
+        "Du kan laste den ned til {until}.",
+        "You can download it until {until}.",
     ),
     "export_download": ("Last ned kopien (zip)", "Download the copy (zip)"),
     "export_missing": ("Mangler fra: {names}", "Missing from: {names}"),
