@@ -5,6 +5,8 @@ and checked to be no wider than the screen."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -109,6 +111,29 @@ async def _take_breaks(page: Page, stack: Stack, steps: Steps, words: Words) -> 
     await page.goto(f"{stack.web}/account")
 
 
+async def _download_my_data(page: Page, stack: Stack, steps: Steps, words: Words) -> None:
+    """Download my data from the consequences page: asked, prepared, downloaded, opened."""
+    await page.goto(f"{stack.web}/delete")
+    await page.get_by_role("button", name=words.download_data).click()
+    await page.wait_for_url("**/export")
+    link = page.get_by_role("link", name=words.download_copy)
+
+    async def ready() -> bool:
+        if await link.count():
+            return True
+        await page.reload()
+        return False
+
+    await eventually(ready, timeout=30, interval=0.5, what="the copy of the data")
+    await steps.shot("export-ready")
+    async with page.expect_download() as download:
+        await link.click()
+    saved = await (await download.value).path()
+    with zipfile.ZipFile(io.BytesIO(saved.read_bytes())) as archive:
+        assert {"README.txt", "auth.json"} <= set(archive.namelist())
+    await page.goto(f"{stack.web}/account")
+
+
 async def _consequences(page: Page, steps: Steps, words: Words) -> None:
     await page.locator("a.button.danger").click()
     await page.wait_for_url("**/delete")
@@ -201,6 +226,7 @@ async def test_sign_up_take_a_break_and_delete(
     password = await _sign_up(page, stack, steps, lang, email)
     await _sign_in(page, stack, words, email, password)
     await _take_breaks(page, stack, steps, words)
+    await _download_my_data(page, stack, steps, words)
     await _consequences(page, steps, words)
     await _questionnaire(page, steps, words)
     deadline = await _code_and_done(page, stack, steps, words, email)

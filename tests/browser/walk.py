@@ -33,6 +33,8 @@ class Words:
     break_button: str
     break_done: str
     delete: str
+    download_data: str
+    download_copy: str
     terms_title: str
     continue_: str
     send: str
@@ -58,6 +60,8 @@ WORDS = {
         break_button="Ta en pause: slå av alt",
         break_done="Alle varsler og all reklame er slått av.",
         delete="Slett kontoen",
+        download_data="Last ned dataene mine",
+        download_copy="Last ned kopien (zip)",
         terms_title="Vilkår for sletting",
         continue_="Fortsett",
         send="Send",
@@ -81,6 +85,8 @@ WORDS = {
         break_button="Take a break: turn everything off",
         break_done="Every notification and all ads are off.",
         delete="Delete account",
+        download_data="Download my data",
+        download_copy="Download the copy (zip)",
         terms_title="Terms of deletion",
         continue_="Continue",
         send="Send",
