@@ -52,8 +52,15 @@ def bootstrap(
 ) -> Service:
     """Assemble auth from its settings; clock, passwords and codes default to the real ones."""
     clock = clock or SystemClock()
+    deps = _deps(settings, clock, passwords or Passwords(), new_code or random_code)
+    runtime = _runtime(settings, deps)
+    return Service(api=_http_api(settings, runtime, deps), runtime=runtime, deps=deps)
+
+
+def _deps(
+    settings: Settings, clock: Clock, passwords: Passwords, new_code: CodeGenerator
+) -> handlers.Deps:
     platform = settings.platform
-    signing_key = settings.token_signing_key.get_secret_value()
     vault = IdentifierVault(
         lookup_key=settings.identifier_hmac_key_bytes(),
         cipher=FieldCipher(settings.identifier_encryption_key_bytes()),
@@ -63,12 +70,13 @@ def bootstrap(
         SCHEMA + GUARD_SCHEMA + REVOCATION_SCHEMA + SEALING_SCHEMA + ROLLING_SCHEMA,
         migrations(vault),
     )
-    revocations = Revocations(db, clock, platform.token_max_lifetime_seconds)
-    deps = handlers.Deps(
+    signing_key = settings.token_signing_key.get_secret_value()
+    wrong_codes, new_codes = settings.code_limits()
+    return handlers.Deps(
         db=db,
         clock=clock,
         topics=platform.topics,
-        passwords=passwords or Passwords(),
+        passwords=passwords,
         tokens=TokenIssuer(signing_key, clock, settings.token_lifetime_seconds),
         sealer=Sealer(
             holding=FieldCipher(
@@ -79,7 +87,7 @@ def bootstrap(
         ),
         identifier_key=settings.identifier_hmac_key_bytes(),
         phone_region=settings.default_phone_region,
-        revocations=revocations,
+        revocations=Revocations(db, clock, platform.token_max_lifetime_seconds),
         pictures=PictureStore(settings.data_dir / "auth" / "pictures", settings.picture_limits()),
         vault=vault,
         redaction_key=settings.redaction_key_bytes(),
@@ -88,33 +96,39 @@ def bootstrap(
         account_any_throttle=settings.account_any_throttle(),
         address_throttle=settings.address_throttle(),
         codes=settings.code_policy(),
-        wrong_codes=settings.code_limits()[0],
-        new_codes=settings.code_limits()[1],
+        wrong_codes=wrong_codes,
+        new_codes=new_codes,
         sign_ups=settings.sign_up_limit(),
-        new_code=new_code or random_code,
+        new_code=new_code,
     )
+
+
+def _runtime(settings: Settings, deps: handlers.Deps) -> ServiceRuntime:
+    platform, db = settings.platform, deps.db
     faust_app = create_faust_app("auth", platform, settings.data_dir)
-    wiring = Wiring(db, clock, platform.topics, platform.consumer_max_attempts)
+    wiring = Wiring(db, deps.clock, platform.topics, platform.consumer_max_attempts)
     register_agents(faust_app, agents.MESSAGING, deps, wiring)
-    pruning = Periodic("auth-revocation-prune", 3600, revocations.prune)
-    held = Periodic("auth-held-expiry", 5.0, lambda: expire_held(db, deps.sealer))
 
     async def prune_codes() -> int:
         return await resets.prune(deps)
 
-    code_pruning = Periodic("auth-code-prune", 3600, prune_codes)
+    periodic = [
+        Periodic("auth-revocation-prune", 3600, deps.revocations.prune),
+        Periodic("auth-held-expiry", 5.0, lambda: expire_held(db, deps.sealer)),
+        Periodic("auth-code-prune", 3600, prune_codes),
+    ]
     created = agents.MESSAGING.topics_to_create(platform.topics)
-    runtime = ServiceRuntime(
-        platform, db, faust_app, periodic=[pruning, held, code_pruning], topics=created
-    )
-    public_key = public_key_for(signing_key)
-    claims = bearer_dependency(
-        TokenVerifier(public_key, clock, platform.token_max_lifetime_seconds),
-        revocations.is_revoked,
-    )
+    return ServiceRuntime(platform, db, faust_app, periodic=periodic, topics=created)
+
+
+def _http_api(settings: Settings, runtime: ServiceRuntime, deps: handlers.Deps) -> FastAPI:
+    """The routes, the error map and what the routes take from ``app.state``."""
+    public_key = public_key_for(settings.token_signing_key.get_secret_value())
+    verifier = TokenVerifier(public_key, deps.clock, settings.platform.token_max_lifetime_seconds)
     api = build_api("auth", runtime, routes.router)
     map_errors(api, ERRORS)
-    api.state.deps, api.state.claims, api.state.public_key = deps, claims, public_key
+    api.state.deps, api.state.public_key = deps, public_key
+    api.state.claims = bearer_dependency(verifier, deps.revocations.is_revoked)
     # The client address sign-ins are throttled by (services.auth.api._client).
-    api.state.addresses = ClientAddresses(settings.proxies(), clock, settings.edge_key_bytes())
-    return Service(api=api, runtime=runtime, deps=deps)
+    api.state.addresses = ClientAddresses(settings.proxies(), deps.clock, settings.edge_key_bytes())
+    return api
