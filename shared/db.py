@@ -56,6 +56,7 @@ __all__ = [
     "MigrationStep",
     "Transaction",
     "add_columns",
+    "read_row",
     "read_rows",
 ]
 
@@ -384,6 +385,18 @@ async def read_rows(
     rows = await cursor.fetchall()
     await cursor.close()
     return list(rows)
+
+
+async def read_row(
+    source: Database | Transaction, sql: str, params: Iterable[Any] = ()
+) -> aiosqlite.Row | None:
+    """The first row of a read, on its own (a Database) or inside a caller's transaction."""
+    if isinstance(source, Database):
+        return await source.fetch_one(sql, params)
+    cursor = await source.execute(sql, tuple(params))
+    row = await cursor.fetchone()
+    await cursor.close()
+    return row
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
@@ -14,7 +16,18 @@ from shared.metrics import CONTENT_TYPE, ScrapeCollector, outbox_backlog, render
 from shared.middleware import ObservabilityMiddleware
 from shared.runtime import ServiceRuntime
 
-__all__ = ["build_api", "health_router", "operations_router"]
+__all__ = ["AssembledService", "build_api", "health_router", "operations_router"]
+
+DepsT = TypeVar("DepsT")
+
+
+@dataclass
+class AssembledService(Generic[DepsT]):
+    """What a service's ``bootstrap()`` returns: its HTTP app, its runtime and its parts."""
+
+    api: FastAPI
+    runtime: ServiceRuntime
+    deps: DepsT
 
 
 def health_router() -> APIRouter:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import FastAPI
 
 from services.auth import agents, handlers, resets
@@ -29,19 +27,14 @@ from shared.recipient_keys import SEALING_SCHEMA, Sealer, expire_held
 from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.rolling_limits import ROLLING_SCHEMA
 from shared.runtime import ServiceRuntime
-from shared.service import build_api
+from shared.service import AssembledService, build_api
 from shared.tokens import TokenIssuer, TokenVerifier, public_key_for
 
 __all__ = ["Service", "bootstrap"]
 
 
-@dataclass
-class Service:
-    """The auth service, assembled."""
-
-    api: FastAPI
-    runtime: ServiceRuntime
-    deps: handlers.Deps
+Service = AssembledService[handlers.Deps]
+"""The auth service, assembled."""
 
 
 def bootstrap(

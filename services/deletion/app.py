@@ -38,19 +38,16 @@ from shared.recipient_keys import Sealer, expire_held
 from shared.revocation import Revocations
 from shared.rolling_limits import RollingLimit
 from shared.runtime import ServiceRuntime
-from shared.service import build_api
+from shared.service import AssembledService, build_api
 from shared.tokens import TokenVerifier
 
 __all__ = ["Service", "bootstrap"]
 
 
 @dataclass
-class Service:
-    """The deletion service, assembled."""
+class Service(AssembledService[handlers.Deps]):
+    """The deletion service, assembled; ``lease`` says whether this process leads."""
 
-    api: FastAPI
-    runtime: ServiceRuntime
-    deps: handlers.Deps
     lease: Lease
 
 

@@ -5,10 +5,6 @@ Connects nothing: the broker, SQLite file and worker start in the FastAPI lifesp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from fastapi import FastAPI
-
 from services.notifier import agents, delivery, handlers
 from services.notifier.config import Settings
 from services.notifier.domain import ContactWait, RetryPolicy, ThrottlePolicy
@@ -25,18 +21,13 @@ from shared.faust_app import create_faust_app
 from shared.messaging import Wiring, register_agents
 from shared.periodic import Periodic
 from shared.runtime import ServiceRuntime
-from shared.service import build_api
+from shared.service import AssembledService, build_api
 
 __all__ = ["Service", "bootstrap", "keyring", "sms_gateway", "smtp_mailer", "throttle_key"]
 
 
-@dataclass
-class Service:
-    """The notifier service, assembled."""
-
-    api: FastAPI
-    runtime: ServiceRuntime
-    deps: handlers.Deps
+Service = AssembledService[handlers.Deps]
+"""The notifier service, assembled."""
 
 
 def smtp_mailer(settings: Settings, clock: Clock) -> SmtpMailer:

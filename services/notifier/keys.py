@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from shared.clock import Clock
 from shared.crypto import DecryptionError, FieldCipher, derive_key
-from shared.db import Database, Transaction
+from shared.db import Database, Transaction, read_row
 from shared.events import NotificationKeyIssued, new_event
 from shared.outbox import enqueue
 from shared.sealing import AccountKeyPair
@@ -100,12 +100,7 @@ class Keyring:
     async def opener(self, conn: Transaction | Database, account_id: str) -> Opener:
         """An opener for the account, with its private key if it still exists."""
         sql = "SELECT private_wrapped FROM account_keys WHERE account_id = ?"
-        if isinstance(conn, Database):
-            row = await conn.fetch_one(sql, (account_id,))
-        else:
-            cursor = await conn.execute(sql, (account_id,))
-            row = await cursor.fetchone()
-            await cursor.close()
+        row = await read_row(conn, sql, (account_id,))
         private = None
         if row is not None:
             private = self._wrapper.unwrap(row["private_wrapped"], account_id)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.notifier.domain import Contact, Delivery, PreviousAddresses
-from shared.db import Database, Migration, Transaction, add_columns
+from shared.db import Database, Migration, Transaction, add_columns, read_row
 
 __all__ = [
     "MIGRATIONS",
@@ -120,12 +120,7 @@ async def load_contact(conn: Transaction | Database, account_id: str) -> Contact
         "SELECT account_id, language, email_enc, phone_enc, retained_for_confirmation, time_zone"
         " FROM contacts WHERE account_id = ?"
     )
-    if isinstance(conn, Database):
-        row = await conn.fetch_one(sql, (account_id,))
-    else:
-        cursor = await conn.execute(sql, (account_id,))
-        row = await cursor.fetchone()
-        await cursor.close()
+    row = await read_row(conn, sql, (account_id,))
     if row is None:
         return None
     return Contact(

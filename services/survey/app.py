@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from fastapi import FastAPI
-
 from services.survey import agents, handlers
 from services.survey import api as routes
 from services.survey.config import Settings
@@ -19,19 +15,14 @@ from shared.messaging import Wiring, register_agents
 from shared.periodic import Periodic
 from shared.revocation import REVOCATION_SCHEMA, Revocations
 from shared.runtime import ServiceRuntime
-from shared.service import build_api
+from shared.service import AssembledService, build_api
 from shared.tokens import TokenVerifier
 
 __all__ = ["Service", "bootstrap"]
 
 
-@dataclass
-class Service:
-    """The survey service, assembled."""
-
-    api: FastAPI
-    runtime: ServiceRuntime
-    deps: handlers.Deps
+Service = AssembledService[handlers.Deps]
+"""The survey service, assembled."""
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Service:
