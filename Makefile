@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test faults lint typecheck bench clean
+.PHONY: run test faults api-fuzz lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -27,6 +27,18 @@ test: $(STAMP)
 # Minutes, not seconds: the platform under one fault at a time (docs/reliability.md).
 faults: $(STAMP)
 	$(BIN)/python -m faults
+
+# Schemathesis over every service's OpenAPI document: every check, a bounded number of examples
+# and a fixed seed, against the platform as `make run` starts it (tests/fuzz/api_fuzz.py, a few
+# minutes; CI runs it after make test). E.g. make api-fuzz API_FUZZ_ARGS='--examples 50'.
+FUZZ_STAMP := $(VENV)/.fuzz-installed
+
+$(FUZZ_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,fuzz]'
+	touch $(FUZZ_STAMP)
+
+api-fuzz: $(FUZZ_STAMP)
+	$(BIN)/python -m tests.fuzz.api_fuzz $(API_FUZZ_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.middleware import sane_correlation_id
 from shared.tokens import AccessClaims, InvalidToken, TokenVerifier
@@ -68,6 +69,9 @@ def _body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
 
 
 _STATUS_CODES = {
+    # FastAPI's own answer to a body it cannot read (not JSON, not UTF-8); every route with a
+    # JSON body documents it (shared.api_document).
+    400: "malformed_body",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
@@ -95,10 +99,13 @@ def install_error_handlers(api: FastAPI) -> None:
         )
 
     @api.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "http_error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         return JSONResponse(
-            _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+            _body(code, str(exc.detail)), status_code=exc.status_code, headers=headers
         )
 
     @api.exception_handler(Exception)
@@ -108,6 +115,17 @@ def install_error_handlers(api: FastAPI) -> None:
             _body("internal_error", "Something went wrong on our side. Please try again."),
             status_code=500,
         )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (Starlette names only the first route's,
+    though one path often has a route per method)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match in (Match.PARTIAL, Match.FULL):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def _answer(exc: ApiError) -> JSONResponse:

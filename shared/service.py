@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 
+from shared.api_document import describe_real_answers
 from shared.http import install_error_handlers
 from shared.metrics import CONTENT_TYPE, ScrapeCollector, outbox_backlog, render
 from shared.middleware import ObservabilityMiddleware
@@ -100,6 +101,7 @@ def build_api(
         openapi_url="/openapi.json" if docs else None,
     )
     install_error_handlers(api)
+    describe_real_answers(api)
     api.add_middleware(ObservabilityMiddleware, service=service)
     api.include_router(health_router())
     scraped = [outbox_backlog(service, runtime.db), *collectors]

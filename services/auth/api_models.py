@@ -4,11 +4,17 @@ No `from __future__ import annotations` here: FastAPI and pydantic read the anno
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from services.auth.domain import AccountStatus
+from services.auth.domain import (
+    EMAIL_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    USERNAME_MAX_LENGTH,
+    AccountStatus,
+)
 
 __all__ = [
     "AccountCreated",
@@ -16,6 +22,7 @@ __all__ = [
     "CodeIn",
     "EmailIn",
     "MeOut",
+    "NewPassword",
     "NotificationsBody",
     "PasswordChangeIn",
     "PhoneIn",
@@ -30,6 +37,8 @@ __all__ = [
 
 # Far above the password policy's 128; only stops absurd bodies before argon2 sees them.
 _SECRET_MAX = 1024
+# A password being chosen: the policy's own limits, so the document states them.
+NewPassword = Annotated[str, Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)]
 
 
 class _In(BaseModel):
@@ -37,10 +46,10 @@ class _In(BaseModel):
 
 
 class AccountIn(_In):
-    email: str | None = Field(default=None, max_length=320)
+    email: str | None = Field(default=None, max_length=EMAIL_MAX_LENGTH)
     phone: str | None = Field(default=None, max_length=40)
-    password: str = Field(max_length=_SECRET_MAX)
-    username: str | None = Field(default=None, max_length=200)
+    password: NewPassword
+    username: str | None = Field(default=None, max_length=USERNAME_MAX_LENGTH)
     language: Literal["nb", "en"] = "nb"
 
 
@@ -75,12 +84,12 @@ class ResetIn(_In):
 class ResetConfirmIn(_In):
     login: str = Field(min_length=1, max_length=320)
     code: str = Field(min_length=1, max_length=32)
-    new_password: str = Field(max_length=_SECRET_MAX)
+    new_password: NewPassword
 
 
 class PasswordChangeIn(_In):
     current_password: str = Field(max_length=_SECRET_MAX)
-    new_password: str = Field(max_length=_SECRET_MAX)
+    new_password: NewPassword
 
 
 class EmailIn(_In):

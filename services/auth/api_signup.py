@@ -11,12 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.auth import signup
 from services.auth.api_errors import errors
 from services.auth.api_me import AuthDeps, client_of
-from services.auth.domain import registration
+from services.auth.api_models import NewPassword
+from services.auth.domain import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, registration
 from shared.http import correlation_id
 
 __all__ = ["ProofIn", "ResendOut", "SignUpIn", "SignUpOut", "router"]
-
-_SECRET_MAX = 1024  # as for every password field: only stops absurd bodies before argon2
 
 
 class _In(BaseModel):
@@ -24,10 +23,10 @@ class _In(BaseModel):
 
 
 class SignUpIn(_In):
-    email: str | None = Field(default=None, max_length=320)
+    email: str | None = Field(default=None, max_length=EMAIL_MAX_LENGTH)
     phone: str | None = Field(default=None, max_length=40)
-    password: str = Field(max_length=_SECRET_MAX)
-    username: str | None = Field(default=None, max_length=200)
+    password: NewPassword
+    username: str | None = Field(default=None, max_length=USERNAME_MAX_LENGTH)
     language: Literal["nb", "en"] = "nb"
 
 

@@ -3,12 +3,13 @@
 No `from __future__ import annotations` here: FastAPI reads the route annotations at runtime.
 """
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from services.survey import handlers
 from services.survey.domain import Answers, InvalidAnswer
@@ -143,10 +144,21 @@ async def post_response(
 _PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
+def _iso_day(value: object) -> object:
+    # Only the document's YYYY-MM-DD: pydantic alone would also take "0" (as 1970-01-01).
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise ValueError("give a day as YYYY-MM-DD")
+    return value
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+Day = Annotated[date | None, BeforeValidator(_iso_day)]
+
+
 async def _report(
     deps: SurveyDeps,
-    first: Annotated[date | None, Query(alias="from", description="YYYY-MM-DD")] = None,
-    last: Annotated[date | None, Query(alias="to", description="YYYY-MM-DD")] = None,
+    first: Annotated[Day, Query(alias="from", description="YYYY-MM-DD")] = None,
+    last: Annotated[Day, Query(alias="to", description="YYYY-MM-DD")] = None,
     lang: Lang = "nb",
 ) -> Summary:
     return await handlers.summary_report(deps, first=first, last=last, lang=lang)
