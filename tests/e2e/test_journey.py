@@ -1,37 +1,27 @@
 """The whole platform, started as ``make run`` starts it, driven over HTTP as a person would.
 
-One stack (``python -m devstack`` in a subprocess, every port a free one, state in a tmp dir)
-serves every journey; codes are read where a person would find them: the e-mail in the SMTP
-catcher's ``.eml`` files, the SMS in the file-sink gateway's directory. The last test reads the
-broker's retained notification commands after a purge, as anyone holding a copy could.
+One stack (``python -m devstack`` in a subprocess, every port a free one, state in a tmp dir;
+tests/e2e/conftest.py) serves every journey; codes are read where a person would find them:
+the e-mail in the SMTP catcher's ``.eml`` files, the SMS in the file-sink gateway's directory.
+The last test reads the broker's retained notification commands after a purge, as anyone
+holding a copy could.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from shared.crypto import DecryptionError, FieldCipher, decode_key
 from shared.shredding import SEALED_PREFIX, KeyWrapper, open_field
-from tests.support.brokers import BrokerUnderTest
 from tests.support.kafka import read_events
 from tests.support.polling import eventually
-from tests.support.stack import Stack, emails_to, only_code, running_stack, sms_to, text_of
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, broker: BrokerUnderTest) -> Iterator[Stack]:
-    """``python -m devstack`` exactly as ``make run`` starts it; stopped with SIGTERM."""
-    with running_stack(tmp_path_factory.mktemp("platform"), "e2e", broker) as running:
-        yield running
-    assert "adieu ready:" in running.log.read_text()
+from tests.support.stack import Stack, emails_to, only_code, sms_to, text_of
 
 
 @dataclass(frozen=True)
