@@ -22,7 +22,6 @@ from services.auth.api_models import (
     TokenOut,
 )
 from services.auth.api_signup import router as signup_router
-from services.auth.domain import registration
 from shared.http import correlation_id, from_state
 
 __all__ = ["router"]
@@ -43,14 +42,7 @@ def _token(issued: handlers.IssuedToken) -> TokenOut:
 )
 async def create_account(body: AccountIn, request: Request, deps: AuthDeps) -> AccountCreated:
     """Register with an e-mail address, a phone number, or both."""
-    details = registration(
-        email=body.email,
-        phone=body.phone,
-        password=body.password,
-        username=body.username,
-        language=body.language,
-        region=deps.phone_region,
-    )
+    details = body.registration(deps.phone_region)
     account_id = await handlers.register(deps, details, correlation_id=correlation_id(request))
     return AccountCreated(account_id=account_id)
 

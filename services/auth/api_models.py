@@ -14,6 +14,8 @@ from services.auth.domain import (
     PASSWORD_MIN_LENGTH,
     USERNAME_MAX_LENGTH,
     AccountStatus,
+    Registration,
+    registration,
 )
 
 __all__ = [
@@ -41,28 +43,41 @@ _SECRET_MAX = 1024
 NewPassword = Annotated[str, Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)]
 
 
-class _In(BaseModel):
+class ClosedBody(BaseModel):
+    """A request body that refuses fields it does not know (a typo is an error, not ignored)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class AccountIn(_In):
+class AccountIn(ClosedBody):
     email: str | None = Field(default=None, max_length=EMAIL_MAX_LENGTH)
     phone: str | None = Field(default=None, max_length=40)
     password: NewPassword
     username: str | None = Field(default=None, max_length=USERNAME_MAX_LENGTH)
     language: Literal["nb", "en"] = "nb"
 
+    def registration(self, region: str) -> Registration:
+        """The checked registration (InvalidInput names the field that fails)."""
+        return registration(
+            email=self.email,
+            phone=self.phone,
+            password=self.password,
+            username=self.username,
+            language=self.language,
+            region=region,
+        )
+
 
 class AccountCreated(BaseModel):
     account_id: str
 
 
-class SessionIn(_In):
+class SessionIn(ClosedBody):
     login: str = Field(min_length=1, max_length=320, description="E-mail address or phone number")
     password: str = Field(max_length=_SECRET_MAX)
 
 
-class ReauthenticateIn(_In):
+class ReauthenticateIn(ClosedBody):
     password: str = Field(max_length=_SECRET_MAX)
 
 
@@ -76,41 +91,41 @@ class PublicKeyOut(BaseModel):
     public_key: str = Field(description="Ed25519 public key, URL-safe base64 (raw 32 bytes)")
 
 
-class ResetIn(_In):
+class ResetIn(ClosedBody):
     login: str = Field(min_length=1, max_length=320, description="E-mail address or phone number")
     channel: Literal["email", "sms"] = Field(description="Where the reset code is sent")
 
 
-class ResetConfirmIn(_In):
+class ResetConfirmIn(ClosedBody):
     login: str = Field(min_length=1, max_length=320)
     code: str = Field(min_length=1, max_length=32)
     new_password: NewPassword
 
 
-class PasswordChangeIn(_In):
+class PasswordChangeIn(ClosedBody):
     current_password: str = Field(max_length=_SECRET_MAX)
     new_password: NewPassword
 
 
-class EmailIn(_In):
+class EmailIn(ClosedBody):
     email: str = Field(min_length=1, max_length=320)
 
 
-class PhoneIn(_In):
+class PhoneIn(ClosedBody):
     phone: str = Field(min_length=1, max_length=40)
 
 
-class CodeIn(_In):
+class CodeIn(ClosedBody):
     code: str = Field(min_length=1, max_length=32)
 
 
-class ProfileIn(_In):
+class ProfileIn(ClosedBody):
     username: str | None = Field(default=None, max_length=200)
     language: Literal["nb", "en"] | None = None
     time_zone: str | None = Field(default=None, max_length=64, description="IANA zone name")
 
 
-class NotificationsBody(_In):
+class NotificationsBody(ClosedBody):
     email: StrictBool
     sms: StrictBool
     push: StrictBool

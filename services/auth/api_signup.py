@@ -6,28 +6,19 @@ No `from __future__ import annotations` here: FastAPI reads the route annotation
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.auth import signup
 from services.auth.api_errors import errors
 from services.auth.api_me import AuthDeps, client_of
-from services.auth.api_models import NewPassword
-from services.auth.domain import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, registration
+from services.auth.api_models import AccountIn, ClosedBody
 from shared.http import correlation_id
 
 __all__ = ["ProofIn", "ResendOut", "SignUpIn", "SignUpOut", "router"]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SignUpIn(_In):
-    email: str | None = Field(default=None, max_length=EMAIL_MAX_LENGTH)
-    phone: str | None = Field(default=None, max_length=40)
-    password: NewPassword
-    username: str | None = Field(default=None, max_length=USERNAME_MAX_LENGTH)
-    language: Literal["nb", "en"] = "nb"
+class SignUpIn(AccountIn):
+    """The same fields as a registration; the account is usable once its code is entered."""
 
 
 class SignUpOut(BaseModel):
@@ -42,12 +33,12 @@ class ResendOut(BaseModel):
     code_valid_minutes: int
 
 
-class ProofIn(_In):
+class ProofIn(ClosedBody):
     login: str = Field(min_length=1, max_length=320, description="The address signed up with")
     code: str = Field(min_length=1, max_length=32)
 
 
-class ProofResendIn(_In):
+class ProofResendIn(ClosedBody):
     login: str = Field(min_length=1, max_length=320)
 
 
@@ -67,14 +58,7 @@ async def sign_up(body: SignUpIn, request: Request, deps: AuthDeps) -> SignUpOut
 
     The account can sign in only once the code is entered (``/v1/sign-ups/confirm``).
     """
-    details = registration(
-        email=body.email,
-        phone=body.phone,
-        password=body.password,
-        username=body.username,
-        language=body.language,
-        region=deps.phone_region,
-    )
+    details = body.registration(deps.phone_region)
     account_id = await signup.sign_up(
         deps, details, correlation_id=correlation_id(request), client=client_of(request)
     )
