@@ -24,9 +24,11 @@ test: $(STAMP)
 	scripts/ensure-kafka
 	scripts/run-tests
 
-# Minutes, not seconds: the platform under one fault at a time (docs/reliability.md).
+# Minutes, not seconds: the platform under one fault at a time, on Tansu and on Apache Kafka
+# (docs/reliability.md); e.g. make faults FAULTS_ARGS='--broker tansu -n 10'.
 faults: $(STAMP)
-	$(BIN)/python -m faults
+	scripts/ensure-kafka
+	$(BIN)/python -m faults $(FAULTS_ARGS)
 
 # Schemathesis over every service's OpenAPI document: every check, a bounded number of examples
 # and a fixed seed, against the platform as `make run` starts it (tests/fuzz/api_fuzz.py, a few

@@ -94,7 +94,7 @@ class _Caller:
 
     def __init__(self, http: httpx.AsyncClient, deadline: float) -> None:
         self._http = http
-        self._deadline = deadline
+        self.deadline = deadline
 
     async def __call__(
         self, method: str, bases: str | Sequence[str], path: str, **kwargs: Any
@@ -110,7 +110,7 @@ class _Caller:
                     return answer
             except httpx.TransportError:
                 pass
-            if time.monotonic() > self._deadline:
+            if time.monotonic() > self.deadline:
                 raise JourneyLost(f"{method} {path}: no answer before the deadline")
             await asyncio.sleep(_RETRY_PAUSE)
 
@@ -182,6 +182,8 @@ async def _code(
                 return
             if answer.json().get("error") == "invalid_state":
                 return  # an earlier try confirmed it already
+        if time.monotonic() > call.deadline:
+            raise JourneyLost("no code that confirmed before the deadline")
         status = await _status(call, urls, path, token)
         journey.saw_delayed |= bool(status.get("code_delayed"))
         if status.get("status") not in (None, "awaiting_survey", "awaiting_code"):
