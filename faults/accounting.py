@@ -35,7 +35,7 @@ from shared.events import (
 from shared.topics import Topics
 from tests.support.kafka import read_values
 
-__all__ = ["Outcome", "count", "pending_deliveries"]
+__all__ = ["Outcome", "count", "pending_deliveries", "purged_twice"]
 
 _KIND_OF_NOTICE = {"deletion_scheduled": "scheduled", "deletion_completed": "completed"}
 
@@ -120,7 +120,7 @@ async def count(
     outcome.completed = sum(1 for j in journeys if j.completed)
     outcome.lost = outcome.tried - outcome.completed
     accounts = {j.account_id for j in journeys if j.account_id}
-    outcome.purged_twice = _purged_twice(
+    outcome.purged_twice = purged_twice(
         await read_events(bootstrap, topics.deletion_events), accounts
     )
     asked = await _notifications(bootstrap, topics, accounts)
@@ -157,7 +157,7 @@ def _what_people_saw(outcome: Outcome, journeys: Sequence[Journey]) -> None:
         )
 
 
-def _purged_twice(events: Sequence[Event], accounts: set[str]) -> int:
+def purged_twice(events: Sequence[Event], accounts: set[str]) -> int:
     """Accounts whose purge was started twice, or completed twice.
 
     A purge starts with one AccountPurged naming every participant; a participant that does
