@@ -105,8 +105,15 @@ async def _main(args: argparse.Namespace) -> list[tuple[str, Outcome]]:
     return rows
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # As Ctrl-C: the finally blocks stop what the suite started (Apache Kafka is not tied to
+    # us by a parent-death signal, so without them a SIGTERMed run left its JVM running).
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     args = _arguments()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     started = time.monotonic()
     rows = asyncio.run(_main(args))
     print(f"\n{len(rows)} scenarios in {time.monotonic() - started:.0f} s; notes:")
