@@ -201,6 +201,7 @@ async def _delivery_news(
     await work.commit()
 
 
+# One transaction's steps in their order; split, the order would no longer be seen in one place.
 async def confirm_code(deps: Deps, *, account_id: str, request_id: str, code: str) -> datetime:
     """Check a typed code; when right, schedule the purge and return its deadline.
 

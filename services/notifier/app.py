@@ -74,6 +74,8 @@ def keyring(settings: Settings) -> Keyring:
     )
 
 
+# Longer than most functions: a list of named assignments, read top to bottom (see
+# docs/structure.md).
 def bootstrap(
     settings: Settings,
     clock: Clock | None = None,

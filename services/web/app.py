@@ -50,6 +50,8 @@ class Service:
     deps: Deps
 
 
+# Longer than most functions: a list of named assignments, read top to bottom (see
+# docs/structure.md).
 def bootstrap(
     settings: Settings,
     clock: Clock | None = None,
