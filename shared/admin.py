@@ -20,6 +20,10 @@ __all__ = ["TopicKeeper", "ensure_topics"]
 
 log = logging.getLogger(__name__)
 
+# How long a start waits for created topics to show in the broker's metadata (a moment, in
+# practice); past it the service starts anyway, and says which topics were not seen.
+_VISIBLE_WITHIN_SECONDS = 15.0
+
 
 async def _create_missing(
     admin: AIOKafkaAdminClient, wanted: list[str], partitions: int, replication: int
@@ -31,6 +35,26 @@ async def _create_missing(
         with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics([NewTopic(name, partitions, replication) for name in missing])
     return missing
+
+
+async def _await_visible(admin: AIOKafkaAdminClient, wanted: list[str], seconds: float) -> None:
+    """Return once the broker's metadata lists every topic in ``wanted`` (or after ``seconds``).
+
+    A topic just created (by us, or by another service at the same moment: then our create
+    answers "already exists") may be missing from the broker's metadata for a moment on Apache
+    Kafka. A consumer starting in that moment is told the topic does not exist, drops it from
+    its subscription and would read nothing from it until its next metadata refresh, minutes
+    later; so a service starts its consumers only once its topics are visible.
+    """
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        missing = set(wanted) - set(await admin.list_topics())
+        if not missing:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            log.warning("topics still not in the broker's metadata: %s", ", ".join(sorted(missing)))
+            return
+        await asyncio.sleep(0.1)
 
 
 async def ensure_topics(
@@ -49,6 +73,7 @@ async def ensure_topics(
         try:
             await admin.start()
             await _create_missing(admin, wanted, partitions, replication)
+            await _await_visible(admin, wanted, _VISIBLE_WITHIN_SECONDS)
             return
         except KafkaConnectionError:
             if asyncio.get_running_loop().time() > deadline:
