@@ -45,6 +45,13 @@ class Answers:
     comment: str | None = None
 
 
+def has_free_text(answers: Answers) -> bool:
+    """Whether the answer carries text to keep (only then must the person's identifiers be
+    known, to remove them from it)."""
+    texts = (answers.other_reason, answers.other_problem, answers.comment)
+    return any(scrub(text) is not None for text in texts)
+
+
 @dataclass(frozen=True)
 class StoredResponse:
     """An answer as kept: no account, no request, only the day, free text scrubbed."""

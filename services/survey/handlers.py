@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from services.survey import store
 from services.survey.arrivals import Arrivals
-from services.survey.domain import Answers, de_identify, validate
+from services.survey.domain import Answers, de_identify, has_free_text, validate
 from services.survey.questionnaire import Lang, Questionnaire
 from services.survey.reports import Summary, period_covering, summarise
 from shared.clock import Clock
@@ -80,8 +80,8 @@ async def submit_response(
     Only the owner of a request that waits for its questionnaire may answer. An unknown id,
     another account's request and one in another state all wait out ``answer_wait_seconds``
     and raise :class:`RequestNotFound` alike, so the answer tells nothing about other requests.
-    The answer also waits (as long) for auth's digests of the person's identifier words, to
-    remove them from the free text; without them no free text is kept.
+    An answer with free text also waits (as long) for auth's digests of the person's
+    identifier words, to remove them from it; without them no free text is kept.
     The stored answer carries neither ``account_id`` nor ``request_id``; only the
     SurveySubmitted event links the request to its account, and it carries no answers.
 
@@ -125,14 +125,16 @@ async def _store_answer(  # the answer, whose it is, and how long to wait
     )
     async with deps.db.transaction() as tx:
         digests = await store.digests_for(tx, request_id)
-        if digests is None and not last_try:
+        # Only free text needs auth's digests; an answer of ticks and ratings goes on at once.
+        needs_digests = has_free_text(answers)
+        if digests is None and needs_digests and not last_try:
             return None
         claimed = await store.claim(tx, request_id, account_id)
         if claimed == "unknown":
             return None
         if claimed == "answered":
             raise store.AlreadySubmitted
-        theirs = _recogniser(deps, digests)
+        theirs = _recogniser(deps, digests) if needs_digests else None
         stored = de_identify(answers, deps.clock.now().date(), deps.questionnaire.version, theirs)
         await store.drop_digests(tx, request_id)  # served: not kept a moment longer
         await store.record_submission(tx, request_id)

@@ -210,6 +210,43 @@ async def test_an_answer_sent_before_the_request_arrives_waits_for_it(db: Databa
     assert await _stored(db) == 1
 
 
+async def test_only_an_answer_with_free_text_waits_for_the_identifier_digests(
+    db: Database,
+) -> None:
+    # A wait for the digests would last the hour; the bound below would then fail the test.
+    deps = replace(_deps(db, load_questionnaire()), answer_wait_seconds=3600.0)
+    db.on_commit(deps.arrivals.ring)
+    for request_id in ("r-ticks", "r-text"):
+        await _consume(
+            db, lambda tx, e: handlers.await_answer(deps, tx, e), _requested(request_id, "A")
+        )
+    ticks = Answers(reasons=("privacy",), problems=(), ratings={"overall": 4})
+    await asyncio.wait_for(
+        handlers.submit_response(
+            deps, account_id="A", request_id="r-ticks", answers=ticks, correlation_id="c-1"
+        ),
+        5,
+    )
+    assert await _stored(db) == 1
+
+    worded = Answers(reasons=("privacy",), problems=(), comment="Too many e-mails")
+    sending = asyncio.create_task(
+        handlers.submit_response(
+            deps, account_id="A", request_id="r-text", answers=worded, correlation_id="c-1"
+        )
+    )
+
+    async def waiting() -> bool | None:
+        return deps.arrivals.waiting == 1 or None
+
+    await eventually(waiting, what="the answer with a comment waiting for its digests")
+    await _consume(
+        db, lambda tx, e: handlers.keep_digests(deps, tx, e), digests_issued("r-text", "A")
+    )
+    await asyncio.wait_for(sending, 5)
+    assert await _stored(db) == 2
+
+
 async def test_a_response_keeps_the_day_and_version_and_queues_a_bare_event(db: Database) -> None:
     deps = _deps(db, load_questionnaire())
     await _send(deps, "privacy", request_id="r-1")
