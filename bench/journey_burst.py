@@ -24,6 +24,7 @@ from bench.journey import Journey, figures, walk
 from bench.report import Row
 from bench.roundtrip import RoundTrip, measure_round_trip, percentile
 from bench.stack import BenchStack, bench_stack
+from devstack.services import CROWD_BEHIND_ONE_ADDRESS
 
 __all__ = ["BurstJourneys", "run_burst"]
 
@@ -120,15 +121,9 @@ def _error_code(answer: httpx.Response) -> str:
 
 async def run_burst(var_dir: Path, n: int, timeout: float = 180.0) -> BurstJourneys:
     """Start a stack with no grace period and run ``n`` journeys at once."""
-    env = {
-        "DELETION_GRACE_SECONDS": "0",
-        # Every journey signs up and in from 127.0.0.1: N at once exhaust the budgets meant for
-        # one address (20 sign-ups an hour, sign-ins counted while argon2 runs), and the bench
-        # would measure auth's throttle instead of the pipeline. A town behind one address.
-        "AUTH_SIGN_UP_ADDRESS_LIMIT": "100000",
-        "AUTH_ADDRESS_SLOW_AFTER": "10000",
-        "AUTH_ADDRESS_LOCK_AFTER": "100000",
-    }
+    # Every journey signs up and in from 127.0.0.1; with one address's budgets the bench
+    # would measure auth's throttle instead of the pipeline.
+    env = {"DELETION_GRACE_SECONDS": "0", **CROWD_BEHIND_ONE_ADDRESS}
     with bench_stack(var_dir, env) as stack:
         stack.start(list(stack.processes))
         round_trip = await measure_round_trip(stack.bootstrap)

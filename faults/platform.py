@@ -22,7 +22,12 @@ from devstack.broker import TansuBroker, free_port
 from devstack.config import DevstackSettings
 from devstack.kafka_broker import KafkaBroker
 from devstack.secrets import load_or_create
-from devstack.services import SERVICES, ServiceSpec, service_environment
+from devstack.services import (
+    CROWD_BEHIND_ONE_ADDRESS,
+    SERVICES,
+    ServiceSpec,
+    service_environment,
+)
 from devstack.supervisor import Child, Console
 from faults.smtp import CatcherProcess
 from shared.config import BrokerKind
@@ -41,11 +46,8 @@ FAST_PLATFORM = {
     "DELETION_GRACE_SECONDS": "2",
     "DELETION_SCAN_INTERVAL_SECONDS": "0.3",
     "ADIEU_LOG_FORMAT": "text",
-    # Every one of the suite's people signs in from 127.0.0.1, and auth counts a sign-in
-    # against its address while argon2 runs: 30 at once exhaust a budget meant for one
-    # person or one guesser (429 too_many_attempts). A town behind one address, here.
-    "AUTH_ADDRESS_SLOW_AFTER": "10000",
-    "AUTH_ADDRESS_LOCK_AFTER": "100000",
+    # Every one of the suite's people signs up and in from 127.0.0.1.
+    **CROWD_BEHIND_ONE_ADDRESS,
 }
 # On Apache Kafka a SIGKILLed service's partitions wait for its group session to lapse: with
 # Faust's 60 s that alone took a minute of every journey's four (28 of 30 lost at "kill auth"

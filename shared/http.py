@@ -29,6 +29,7 @@ __all__ = [
     "api_error_for",
     "bearer_claims",
     "bearer_dependency",
+    "claims_from_state",
     "correlation_id",
     "error_responses",
     "from_state",
@@ -171,10 +172,18 @@ def from_state(name: str) -> Callable[[Request], Any]:
     return dependency
 
 
-async def bearer_claims(request: Request) -> AccessClaims:
-    """The request's verified token claims, by the check bootstrap() put in ``app.state.claims``."""
-    check: Callable[[Request], Awaitable[AccessClaims]] = request.app.state.claims
-    return await check(request)
+def claims_from_state(name: str) -> Callable[[Request], Awaitable[AccessClaims]]:
+    """A dependency giving the token claims checked by ``app.state.<name>`` (bootstrap's)."""
+
+    async def claims(request: Request) -> AccessClaims:
+        check: Callable[[Request], Awaitable[AccessClaims]] = getattr(request.app.state, name)
+        return await check(request)
+
+    return claims
+
+
+bearer_claims = claims_from_state("claims")
+"""The request's verified token claims, by the check bootstrap() put in ``app.state.claims``."""
 
 
 async def operator_only(request: Request) -> None:

@@ -152,7 +152,7 @@ def _http_api(settings: Settings, runtime: ServiceRuntime, deps: handlers.Deps) 
     # Revoked sessions may not act, but the owner may still watch the request become purged.
     app.state.claims = bearer_dependency(verifier, deps.revocations.is_revoked)
     app.state.owner_claims = bearer_dependency(verifier)
-    app.state.operator_texts, app.state.shop_name = _operator(settings), settings.shop_name
+    app.state.operator_texts = _operator(settings)
     if admin_token is not None:
         app.state.operator = operator_dependency(
             admin_token,

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.deletion import export_handlers as exports
 from services.deletion import hold_handlers
-from services.deletion.api_deps import Claims, DeletionDeps, Owner, ShopName
+from services.deletion.api_deps import Claims, DeletionDeps, OperatorTexts, Owner
 from services.deletion.export_domain import Export, PartState
 from shared.events import Language
 from shared.http import correlation_id, error_responses
@@ -105,11 +105,11 @@ async def show(export_id: ExportId, who: Claims, deps: DeletionDeps) -> ExportVi
     },
 )
 async def archive(
-    export_id: ExportId, who: Claims, deps: DeletionDeps, shop_name: ShopName
+    export_id: ExportId, who: Claims, deps: DeletionDeps, operator: OperatorTexts
 ) -> Response:
     """The zip: one JSON file per service and a README listing what is inside."""
     content = await exports.download(
-        deps, account_id=who.account_id, export_id=export_id, shop_name=shop_name
+        deps, account_id=who.account_id, export_id=export_id, shop_name=operator.shop_name
     )
     disposition = f'attachment; filename="data-{export_id[:8]}.zip"'
     return Response(
