@@ -81,9 +81,9 @@ class PlatformSettings(BaseSettings):
     """How long a consumer waits for more records before it applies a partial batch."""
     # Unset means the broker kind's own (shared/faust_app.py, patch 2).
     broker_session_timeout_seconds: float | None = Field(default=None, gt=0)
-    """Consumer group session timeout; unset: 6 on Tansu, Faust's 60 on Apache Kafka."""
+    """Consumer group session timeout; unset: 6 on Tansu, 10 on Apache Kafka."""
     broker_heartbeat_interval_seconds: float | None = Field(default=None, gt=0)
-    """Consumer heartbeat interval; unset: 1 on Tansu, Faust's 3 on Apache Kafka."""
+    """Consumer heartbeat interval; unset: 1 on both brokers."""
     broker_rebalance_timeout_seconds: float | None = Field(default=None, gt=0)
     """Consumer group rebalance timeout; unset: 10 on Tansu, Faust's 60 on Apache Kafka."""
     outbox_poll_seconds: float = Field(default=0.5, gt=0)

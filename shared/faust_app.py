@@ -10,9 +10,12 @@ measurements in shared notes/broker.md and docs/kafka.md):
    the partitions whose records the consumer still holds, so a record arriving on one of
    those waits for the parked fetch to come back: measured on Kafka 4.1 with 1.5 s, 4 of 10
    hops took 1.3 s (docs/kafka.md).
-2. **Short group timeouts** (Tansu only). Tansu answers JoinGroup only after about half the
+2. **Short group timeouts** (both). Tansu answers JoinGroup only after about half the
    session timeout, so Faust's 60 s default would keep a worker without partitions for ~30 s.
-   On Apache Kafka a join is answered at once and the usual timeouts stay, unless set.
+   Apache Kafka answers a join at once, but while a SIGKILLed member's session lasts the group
+   cannot rebalance, and Faust starts a restarted service's timers, relay and HTTP API only
+   after its first assignment: with Faust's 60 s session, deletion fired nothing for more than
+   45 s after a SIGKILL and restart (bench timers). 10 s is Kafka's own default before 3.0.
 3. **Seek back to the beginning** (both). Faust drops records it prefetched while its flow is
    stopped around a rebalance, then seeks "back to committed"; aiokafka leaves a partition with
    no committed offset where the fetcher got to, so those records were skipped. The cause is in
@@ -47,8 +50,12 @@ _FED: weakref.WeakKeyDictionary[Callable[..., Any], IdempotentConsumer] = (
 )
 
 
-# Patch 2: Tansu's group timeouts (session, heartbeat, rebalance), in seconds.
-_TANSU_GROUP_TIMEOUTS = (6.0, 1.0, 10.0)
+# Patch 2: each broker kind's group timeouts (session, heartbeat, rebalance), in seconds; None
+# keeps Faust's (rebalance: 60 s, the time a live member has to rejoin).
+_GROUP_TIMEOUTS: dict[str, tuple[float, float, float | None]] = {
+    "tansu": (6.0, 1.0, 10.0),
+    "kafka": (10.0, 1.0, None),
+}
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -149,8 +156,8 @@ def _group_timeouts(platform: PlatformSettings) -> dict[str, Any]:
         platform.broker_rebalance_timeout_seconds,
     ]
     names = ("broker_session_timeout", "broker_heartbeat_interval", "broker_rebalance_timeout")
-    if platform.broker_kind == "tansu":
-        given = [g or d for g, d in zip(given, _TANSU_GROUP_TIMEOUTS, strict=True)]
+    defaults = _GROUP_TIMEOUTS.get(platform.broker_kind, (None, None, None))
+    given = [g or d for g, d in zip(given, defaults, strict=True)]
     return {name: value for name, value in zip(names, given, strict=True) if value is not None}
 
 
