@@ -24,6 +24,10 @@ measurements in shared notes/broker.md and docs/kafka.md):
 4. **Idempotent producer** (Apache Kafka only). Kafka de-duplicates a producer's retried sends;
    Tansu answers InitProducerId with an error, so there delivery stays at-least-once (every
    consumer is idempotent either way).
+5. **Partitions the broker forgot** (both; arises on Tansu). After a Tansu restart a consumer
+   can sit past the end of a re-created partition, where Tansu answers with no records and no
+   error: within two seconds such a partition is sought back to its beginning, and Faust made
+   to forget what it read there (:mod:`shared.forgotten_partitions`).
 
 No Faust tables, no leader topic, no Faust web server: state lives in SQLite and HTTP is
 served by uvicorn (see :mod:`shared.runtime`).
@@ -31,6 +35,7 @@ served by uvicorn (see :mod:`shared.runtime`).
 
 from __future__ import annotations
 
+import logging
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -38,11 +43,15 @@ from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from mode import Service
 
 from shared.config import PlatformSettings
 from shared.consumer import IdempotentConsumer, Record
+from shared.forgotten_partitions import ForgottenPartitions, forget_read_state
 
 __all__ = ["FaustPublisher", "create_faust_app", "subscribe", "subscriptions"]
+
+log = logging.getLogger(__name__)
 
 # Each agent function subscribe() made, and the consumer it feeds: what subscriptions() reads.
 _FED: weakref.WeakKeyDictionary[Callable[..., Any], IdempotentConsumer] = (
@@ -56,9 +65,16 @@ _GROUP_TIMEOUTS: dict[str, tuple[float, float, float | None]] = {
     "tansu": (6.0, 1.0, 10.0),
     "kafka": (10.0, 1.0, None),
 }
+# Patch 5: how often a consumer looks for partitions past the broker's end. A look reads only
+# what the fetcher already holds (no request), and a forgotten partition is seen in two looks.
+_FORGOTTEN_LOOK_SECONDS = 1.0
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._forgotten = ForgottenPartitions()
+
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
         # Patch 1. aiokafka reads this when it builds its fetcher in start(), not run yet.
@@ -87,10 +103,40 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         # None stays in: Faust then forgets its read offset, else it would drop the re-reads.
         return committed
 
+    async def look_for_forgotten(self) -> set[Any]:
+        """Patch 5, on the consumer's thread: the partitions that lie past the broker's end."""
+        if self._consumer is None:  # not started yet, or stopped
+            return set()
+        return self._forgotten.look(self._consumer)
+
+    async def rewind_forgotten(self, partitions: set[Any]) -> set[Any]:
+        """Patch 5, on the consumer's thread: seek ``partitions`` back to their beginning."""
+        if self._consumer is None:
+            return set()
+        return await self._forgotten.rewind(self._consumer, partitions)
+
 
 class _Consumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> _ConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    @Service.timer(_FORGOTTEN_LOOK_SECONDS)
+    async def _rewind_forgotten(self) -> None:
+        """Patch 5: read again from the start the partitions the broker forgot."""
+        thread = self._thread
+        assert isinstance(thread, _ConsumerThread)  # what _new_consumer_thread makes
+        found: set[Any] = await thread.call_thread(thread.look_for_forgotten)
+        if not found:
+            return
+        # Forget first: a record read again between the seek and this would be dropped.
+        forget_read_state(self, found)
+        rewound: set[Any] = await thread.call_thread(thread.rewind_forgotten, found)
+        if rewound:
+            log.warning(
+                "read again from the beginning %d partitions past the broker's end: %s",
+                len(rewound),
+                ", ".join(sorted(f"{tp.topic}[{tp.partition}]" for tp in rewound)),
+            )
 
 
 class _Producer(faust_aiokafka.Producer):

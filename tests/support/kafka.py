@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable
 from typing import Any
@@ -16,6 +17,7 @@ __all__ = [
     "ProducerPublisher",
     "ensure_topic",
     "produce_event",
+    "produce_events",
     "produce_raw",
     "read_dead_letters",
     "read_events",
@@ -65,6 +67,24 @@ async def produce_raw(bootstrap: str, topic: str, key: bytes, value: bytes) -> N
 async def produce_event(bootstrap: str, topic: str, event: Event) -> None:
     """Send an event keyed by its account id."""
     await produce_raw(bootstrap, topic, event.account_id.encode(), encode_event(event))
+
+
+async def produce_events(
+    bootstrap: str, topic: str, events: list[Event], pace_seconds: float = 0.0
+) -> None:
+    """Send ``events`` in order, each keyed by its account id, each acknowledged before the next.
+
+    ``pace_seconds`` between two sends paces the load (it waits for no outcome).
+    """
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(topic, encode_event(event), key=event.account_id.encode())
+            if pace_seconds:
+                await asyncio.sleep(pace_seconds)
+    finally:
+        await producer.stop()
 
 
 async def _read_values(bootstrap: str, topic: str, poll_ms: int = 300) -> list[bytes]:

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from shared.admin import ensure_topics
 from shared.clock import SystemClock
 from shared.config import PlatformSettings
-from shared.events import AccountRegistered, Event, encode_event, new_event
+from shared.events import AccountRegistered, Event, new_event
 from tests.integration.shared.rebalance_worker import CONSUMER, database_path
+from tests.support.kafka import produce_events
 from tests.support.platform import platform_environment
 from tests.support.polling import eventually
 
@@ -109,17 +109,6 @@ def workers(platform: PlatformSettings, tmp_path: Path) -> Iterator[tuple[_Worke
                 worker.terminate()
 
 
-async def _produce(bootstrap: str, topic: str, events: list[Event]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for event in events:
-            await producer.send_and_wait(topic, encode_event(event), key=event.account_id.encode())
-            await asyncio.sleep(PACE_SECONDS)  # pacing the load, not waiting for an outcome
-    finally:
-        await producer.stop()
-
-
 def _new_events() -> list[Event]:
     clock = SystemClock()
     return [
@@ -143,7 +132,9 @@ async def test_no_event_is_lost_when_a_worker_joins_and_another_leaves(
     expected = {str(event.event_id) for event in events}
 
     first.start()
-    producing = asyncio.create_task(_produce(platform.kafka_bootstrap, topic, events))
+    producing = asyncio.create_task(
+        produce_events(platform.kafka_bootstrap, topic, events, PACE_SECONDS)
+    )
     try:
         await eventually(
             lambda: _some(first), timeout=30, interval=0.1, what="worker A to handle events"

@@ -1,0 +1,100 @@
+"""A consumer left past the end of a partition the broker forgot reads the new records all the same.
+
+Tansu (memory storage) starts empty after a restart: a consumer that had read N records of a
+partition can be left at offset N (the fault suite found deletion's ``purge.completions``
+consumer there) while the re-created partition starts again at 0. Tansu answers a fetch beyond
+a partition's end with no records and no OFFSET_OUT_OF_RANGE, so the consumer waited there for
+good and every new record below N went unread (issue 17). Here the partition is deleted and
+re-created under the running consumer, which leaves it at the same place every time: its
+position and the group's committed offset both past the new end (after a real restart the
+group's rejoin usually seeks back to the beginning, patch 3, but not always).
+
+Tansu only: Apache Kafka keeps its records across a restart, and answers a fetch beyond the end
+with OFFSET_OUT_OF_RANGE.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from faust.contrib.asgi import faust_app_running
+
+from shared.admin import ensure_topics
+from shared.clock import SystemClock
+from shared.config import PlatformSettings
+from shared.consumer import IdempotentConsumer
+from shared.db import Database, Transaction
+from shared.events import AccountRegistered, Event, new_event
+from shared.faust_app import create_faust_app, subscribe
+from tests.support.kafka import produce_events
+from tests.support.polling import eventually
+
+BEFORE = 12  # records read first: the consumer's position ends up past the new end
+AFTER = 5  # records produced to the re-created partition, all below that position
+PARTITIONS = 1  # so that every record lands below the old position
+
+
+async def _handled(tx: Transaction, event: Any) -> None:
+    """Nothing to do: the consumer records the event id in the same transaction."""
+
+
+def _events(count: int) -> list[Event]:
+    return [
+        new_event(
+            AccountRegistered,
+            account_id=str(uuid.uuid4()),
+            correlation_id=str(uuid.uuid4()),
+            occurred_at=SystemClock().now(),
+            language="en",
+        )
+        for _ in range(count)
+    ]
+
+
+async def _forget(bootstrap: str, topic: str) -> None:
+    """What a Tansu restart does to the partition: gone, then back empty."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics([topic])
+    finally:
+        await admin.close()
+    await ensure_topics(bootstrap, [topic], partitions=PARTITIONS, replication=1)
+
+
+async def test_records_of_a_forgotten_partition_are_read_from_its_new_beginning(
+    platform: PlatformSettings, tmp_path: Path
+) -> None:
+    if platform.broker_kind != "tansu":
+        pytest.skip("Apache Kafka keeps its records, and resets a consumer beyond the end")
+    bootstrap, topic = platform.kafka_bootstrap, f"{platform.topic_prefix}forgotten"
+    await ensure_topics(bootstrap, [topic], partitions=PARTITIONS, replication=1)
+    db = Database(tmp_path / "forgotten.sqlite3", "")
+    app = create_faust_app("forgotten", platform, tmp_path)
+    consumer = IdempotentConsumer("forgotten", db, SystemClock(), {"AccountRegistered": _handled})
+    subscribe(app, topic, consumer)
+
+    def all_handled(events: list[Event]) -> Any:
+        want = {str(e.event_id) for e in events}
+
+        async def probe() -> bool:
+            rows = await db.fetch_all("SELECT event_id FROM processed_events")
+            return want <= {row["event_id"] for row in rows}
+
+        return probe
+
+    before, after = _events(BEFORE), _events(AFTER)
+    await db.open()
+    try:
+        async with faust_app_running(app, stop_timeout=15.0):
+            await produce_events(bootstrap, topic, before)
+            await eventually(all_handled(before), timeout=30, what="the first records")
+            await _forget(bootstrap, topic)
+            await produce_events(bootstrap, topic, after)
+            await eventually(all_handled(after), timeout=30, what="the records after")
+    finally:
+        await db.close()
