@@ -7,7 +7,10 @@ survey Send → code e-mail stored → confirm → purged → confirmation e-mai
 per rate: p50/p95/p99 of "Send → code e-mail stored" (the catcher's store time), "confirm →
 purged" (DeletionCompleted's ``occurred_at``, read from the broker) and "confirm →
 confirmation e-mail stored", and how many journeys started late (the driver fell behind) or
-did not finish.
+did not finish; and the CPU each process spent per journey over the rate's phase (from its
+start until the last journey ended), the figure that depends least on the machine's load. It
+includes what the processes spend idle meanwhile (their poll loops), measured for a few
+seconds before the first rate and printed beside it: an upper bound of the journeys' own cost.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from bench.cpu import CpuMeter, CpuSpent
 from bench.events import DeletionEvents, deletion_events
 from bench.report import Row
 from bench.roundtrip import RoundTrip, measure_round_trip, percentile
@@ -39,6 +43,7 @@ _PASSWORD = "bench-password-1"
 _LATE_START_SECONDS = 0.1  # a journey started this much after its slot: the driver fell behind
 _TARGETS_MS = {50: 100.0, 100: 250.0}
 _KEYS_WAIT_SECONDS = 300.0
+_IDLE_SECONDS = 5.0  # the stack measured doing nothing, to take its poll loops' cost off
 
 
 @dataclass
@@ -152,6 +157,27 @@ class JourneyResult:
     seconds: float
     by_rate: dict[float, list[Journey]]
     round_trip: RoundTrip
+    cpu_by_rate: dict[float, CpuSpent] = field(default_factory=dict)
+    idle: CpuSpent | None = None
+
+    def cpu_row(self, rate: float, journeys: int) -> Row | None:
+        """Milliseconds of CPU per journey by process, and their sum."""
+        spent = self.cpu_by_rate.get(rate)
+        if spent is None:
+            return None
+        per = spent.per_unit(journeys)
+        parts = " / ".join(f"{name} {ms:.1f}" for name, ms in per.items())
+        text = f"{sum(per.values()):.1f} ms: {parts} (over {spent.wall:.0f} s)"
+        return Row("journey", f"{rate:g}/s: CPU per journey by process", text)
+
+    def idle_row(self) -> Row | None:
+        """What each process spends doing nothing (poll loops), in % of a core."""
+        if self.idle is None:
+            return None
+        shares = {name: s / self.idle.wall * 100 for name, s in self.idle.seconds.items()}
+        parts = " / ".join(f"{name} {share:.0f}" for name, share in shares.items())
+        text = f"{sum(shares.values()):.0f} % of a core: {parts}"
+        return Row("journey", "idle CPU before the first rate, by process", text)
 
     def rows(self) -> list[Row]:
         """One row per rate and figure, code e-mail p99 against its target."""
@@ -174,6 +200,10 @@ class JourneyResult:
             detail = ", ".join(f"{k} {v}" for k, v in errors.items()) or "none failed"
             text = f"{behind} of {len(journeys)} ({detail})"
             rows.append(Row("journey", f"{rate:g}/s: fell behind or failed", text, "0", not behind))
+            if (cpu := self.cpu_row(rate, len(journeys))) is not None:
+                rows.append(cpu)
+        if (idle := self.idle_row()) is not None:
+            rows.append(idle)
         return rows
 
 
@@ -188,12 +218,17 @@ async def run_journeys(
         print(f"journey: registering {len(addresses):,} accounts through auth's handler ...")
         ids = await seed_accounts(stack.env, addresses, _PASSWORD)
         accounts = list(zip(ids, addresses, strict=True))
-        stack.start(list(stack.processes))
+        stack.start(list(stack.processes), profile=False)
         round_trip = await measure_round_trip(stack.bootstrap)
         await wait_for_keys(stack, len(accounts))
         events = deletion_events(stack)
         reader = asyncio.create_task(events.run())
-        by_rate: dict[float, list[Journey]] = {}
+        result = JourneyResult(seconds, {}, round_trip)
+        meter = CpuMeter(stack.pids())
+        meter.start()
+        await asyncio.sleep(_IDLE_SECONDS)
+        result.idle = meter.stop()
+        stack.profile(list(stack.processes))  # the journeys only: not start-up, not the keys
         limits = httpx.Limits(max_connections=400, max_keepalive_connections=200)
         try:
             async with httpx.AsyncClient(timeout=30.0, limits=limits) as http:
@@ -202,8 +237,11 @@ async def run_journeys(
                     print(f"  {rate:g} journeys/s for {seconds:g} s ...", flush=True)
                     chunk = accounts[offset : offset + count]
                     offset += count
-                    by_rate[rate] = await _paced(http, stack, events, chunk, rate, timeout)
+                    meter.start()
+                    journeys = await _paced(http, stack, events, chunk, rate, timeout)
+                    result.cpu_by_rate[rate] = meter.stop()
+                    result.by_rate[rate] = journeys
         finally:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
-        return JourneyResult(seconds, by_rate, round_trip)
+        return result

@@ -4,8 +4,11 @@
 record --format raw`` (collapsed stacks, one line per distinct stack and its sample count) into
 ``DIR/<process>.txt`` until the process stops. ``python -m bench.profile DIR/*.txt`` prints,
 per file, of the samples not waiting (see ``_WAITING``), the share by the innermost frame
-(where the CPU was) and by each frame anywhere on the stack (what it was doing on behalf of),
-the project's own frames first.
+(where the CPU was), by the innermost of the project's frames (which of our functions, with
+the library code it called, the CPU was spent for; "outside" when none: the event loop,
+Faust's and aiokafka's own machinery) and by each frame anywhere on the stack (what it was
+doing on behalf of), the project's own frames first. The bench starts py-spy once a process
+is healthy, so imports and start-up are not in the files.
 
 py-spy samples through ptrace: it must be allowed to attach to the benchmark's children
 (it is, when they are ours and ``kernel.yama.ptrace_scope`` is 0 or 1).
@@ -29,7 +32,10 @@ _WAITING = (
     "EpollSelector.select (selectors.py",
     "_connection_worker_thread (aiosqlite/core.py:59)",
     "_worker (concurrent/futures/thread.py:81)",
+    "Condition.wait (threading.py",  # anyio's worker threads waiting for work
 )
+# The entry frames every sample of a service has: not what it was doing.
+_ENTRY = ("serve (shared/runtime.py", "<module> (")
 
 
 def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
@@ -46,8 +52,18 @@ def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _frames(path: Path) -> tuple[int, Counter[str], Counter[str]]:
-    total, inner, anywhere = 0, Counter[str](), Counter[str]()
+def _ours(frame: str) -> bool:
+    return any(p in frame for p in _OURS) and not frame.startswith(_ENTRY)
+
+
+def _function(frame: str) -> str:
+    """``name (path:line)`` without the line: one entry per function."""
+    name, _, where = frame.partition(" (")
+    return f"{name} ({where.rpartition(':')[0] or where.rstrip(')')})"
+
+
+def _frames(path: Path) -> tuple[int, Counter[str], Counter[str], Counter[str]]:
+    total, inner, anywhere, for_ours = 0, Counter[str](), Counter[str](), Counter[str]()
     for line in path.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -58,19 +74,23 @@ def _frames(path: Path) -> tuple[int, Counter[str], Counter[str]]:
             continue
         total += count
         inner[frames[-1]] += count
+        ours = [frame for frame in frames if _ours(frame)]
+        for_ours[_function(ours[-1]) if ours else "(outside the project's code)"] += count
         for frame in set(frames):
             anywhere[frame] += count
-    return total, inner, anywhere
+    return total, inner, anywhere, for_ours
 
 
 def summarize(path: Path, top: int = 15) -> str:
     """The busiest frames of one raw py-spy file, as text."""
-    total, inner, anywhere = _frames(path)
+    total, inner, anywhere, for_ours = _frames(path)
     if not total:
         return f"{path.name}: no samples"
     lines = [f"{path.name}: {total} working samples ({total / _RATE:.0f} s at {_RATE}/s)"]
     lines.append("  innermost frame:")
     lines += [f"    {n / total:6.1%}  {frame}" for frame, n in inner.most_common(top)]
+    lines.append("  innermost project function (with the library code it called):")
+    lines += [f"    {n / total:6.1%}  {frame}" for frame, n in for_ours.most_common(top)]
     ours = [(f, n) for f, n in anywhere.most_common() if any(p in f for p in _OURS)]
     lines.append("  project frames anywhere on the stack:")
     lines += [f"    {n / total:6.1%}  {frame}" for frame, n in ours[:top]]

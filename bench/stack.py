@@ -136,6 +136,7 @@ class BenchStack:
     urls: dict[str, str]
     mail: MailWatcher
     processes: dict[str, Process] = field(default_factory=dict)
+    broker_pid: int | None = None  # None: a cluster the stack did not start
     # With BENCH_PROFILE_DIR set (``python -m bench --profile DIR``), py-spy records each one.
     profile_dir: Path | None = None
     _spies: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -150,17 +151,38 @@ class BenchStack:
         self.urls[name] = url
         return proc
 
-    def start(self, names: Sequence[str]) -> None:
-        """Start ``names`` together and wait until each answers ``/healthz``."""
+    def start(self, names: Sequence[str], *, profile: bool = True) -> None:
+        """Start ``names`` together and wait until each answers ``/healthz``.
+
+        With ``profile`` (and a profile directory), py-spy records each from then on; a bench
+        whose measured phase begins later passes False and calls :meth:`profile` then.
+        """
         for name in names:
-            proc = self.processes[name]
-            proc.start()
-            if self.profile_dir is not None:
-                out = self.profile_dir / f"{name}-{proc.pid}.txt"
-                self._spies.append(start_profiler(proc.pid, out))
+            self.processes[name].start()
         deadline = time.monotonic() + _READY_SECONDS
         for name in names:
             self.processes[name].wait_healthy(deadline)
+        if profile:
+            self.profile(names)
+
+    def profile(self, names: Sequence[str]) -> None:
+        """py-spy records ``names`` from now on, when the stack has a profile directory.
+
+        Started once a process is healthy, so its imports and start-up are not in the file.
+        """
+        if self.profile_dir is None:
+            return
+        for name in names:
+            proc = self.processes[name]
+            out = self.profile_dir / f"{name}-{proc.pid}.txt"
+            self._spies.append(start_profiler(proc.pid, out))
+
+    def pids(self) -> dict[str, int]:
+        """Every running process of the stack by name, the broker too when it started it."""
+        found = {name: proc.pid for name, proc in self.processes.items() if proc.popen}
+        if self.broker_pid is not None:
+            found["broker"] = self.broker_pid
+        return found
 
     def stop_all(self) -> None:
         """Stop every process still running."""
@@ -179,18 +201,19 @@ def broker_kind() -> str:
     return os.environ.get("BENCH_BROKER", default)
 
 
-def _start_broker(parts: ExitStack, var_dir: Path, kind: str) -> str:
+def _start_broker(parts: ExitStack, var_dir: Path, kind: str) -> tuple[str, int | None]:
+    """The bootstrap address, and the broker's pid when it was started here."""
     if given := os.environ.get("ADIEU_KAFKA_BOOTSTRAP"):
-        return given
+        return given, None
     if kind == "kafka":
         kafka = KafkaBroker(free_port(), var_dir / "kafka", free_port())
         parts.callback(kafka.stop)
         kafka.start(timeout=240)
-        return kafka.bootstrap
+        return kafka.bootstrap, kafka.pid()
     broker = TansuBroker(free_port())
     broker.start()
     parts.callback(broker.stop)
-    return broker.bootstrap
+    return broker.bootstrap, broker.pid
 
 
 def _base_env(
@@ -215,14 +238,14 @@ def bench_stack(var_dir: Path, extra_env: Mapping[str, str] | None = None) -> It
     var_dir = var_dir.resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as parts:
-        bootstrap = _start_broker(parts, var_dir, broker_kind())
+        bootstrap, broker_pid = _start_broker(parts, var_dir, broker_kind())
         smtp_port = free_port()
         mail = MailWatcher(asyncio.get_running_loop())
         catcher = MailCatcher(var_dir / "mail", smtp_port, on_stored=mail.stored)
         catcher.start()
         parts.callback(catcher.stop)
         env = _base_env(var_dir, bootstrap, smtp_port, extra_env or {})
-        stack = BenchStack(var_dir, bootstrap, env, {}, mail)
+        stack = BenchStack(var_dir, bootstrap, env, {}, mail, broker_pid=broker_pid)
         if profile := os.environ.get("BENCH_PROFILE_DIR"):
             stack.profile_dir = Path(profile).resolve()
         for name in ("auth", "deletion", "survey", "notifier"):
