@@ -20,10 +20,13 @@ __all__ = [
     "find_code",
     "forget_failures",
     "forget_failures_of",
+    "lapse_reservations",
     "prune_expired_codes",
     "put_code",
+    "put_reservation",
     "record_failure",
     "refund_failure",
+    "settle_reservation",
     "spend_attempt",
 ]
 
@@ -44,6 +47,13 @@ CREATE TABLE IF NOT EXISTS login_failures (
     failures INTEGER NOT NULL,
     last_failure TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS login_reservations (
+    reservation_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    reserved_at TEXT NOT NULL,
+    PRIMARY KEY (reservation_id, scope)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS login_reservations_by_scope ON login_reservations (scope, reserved_at);
 """
 
 
@@ -145,6 +155,40 @@ async def refund_failure(tx: Transaction, scope: str) -> None:
     await tx.execute(
         "UPDATE login_failures SET failures = MAX(failures - 1, 0) WHERE scope = ?", (scope,)
     )
+
+
+async def put_reservation(
+    tx: Transaction, reservation_id: str, scopes: list[str], at: datetime
+) -> None:
+    """Remember that ``reservation_id`` counted one attempt against each of ``scopes``."""
+    for scope in scopes:
+        await tx.execute(
+            "INSERT INTO login_reservations (reservation_id, scope, reserved_at) VALUES (?, ?, ?)",
+            (reservation_id, scope, at.isoformat()),
+        )
+
+
+async def settle_reservation(tx: Transaction, reservation_id: str) -> bool:
+    """Forget the reservation (its check ended); False if it had lapsed already."""
+    cursor = await tx.execute(
+        "DELETE FROM login_reservations WHERE reservation_id = ?", (reservation_id,)
+    )
+    return cursor.rowcount > 0
+
+
+async def lapse_reservations(tx: Transaction, scope: str, reserved_before: datetime) -> int:
+    """Give back the attempts of ``scope``'s reservations older than ``reserved_before``."""
+    cursor = await tx.execute(
+        "DELETE FROM login_reservations WHERE scope = ? AND reserved_at < ?",
+        (scope, reserved_before.isoformat()),
+    )
+    lapsed = max(cursor.rowcount, 0)
+    if lapsed:
+        await tx.execute(
+            "UPDATE login_failures SET failures = MAX(failures - ?, 0) WHERE scope = ?",
+            (lapsed, scope),
+        )
+    return lapsed
 
 
 async def forget_failures_of(tx: Transaction, account_scope: str) -> None:

@@ -169,9 +169,12 @@ async def sign_in(
     if account is None:
         scopes = signin_throttle.login_scope(deps, identifier.value, client)
         # The 404 tells anyway (the seed asks for it), so then only the address pays.
-        await signin_throttle.reserve(deps, scopes if deps.hide_unknown_accounts else scopes[1:])
+        reserved = await signin_throttle.reserve(
+            deps, scopes if deps.hide_unknown_accounts else scopes[1:]
+        )
         # As long as a wrong password would take, so timing tells no more than the answer.
         await deps.passwords.verify_decoy(password)
+        await signin_throttle.settle_wrong(deps, reserved)
         raise InvalidCredentials if deps.hide_unknown_accounts else AccountNotFound
     await verify_password(deps, account, password, client)
     ensure_may_sign_in(account)
@@ -205,11 +208,12 @@ async def verify_password(
     of them is checked.
     """
     scopes = signin_throttle.account_scopes(deps, account.account_id, client)
-    await signin_throttle.reserve(deps, scopes)
+    reserved = await signin_throttle.reserve(deps, scopes)
     if not await deps.passwords.verify(account.password_hash, password):
+        await signin_throttle.settle_wrong(deps, reserved)
         raise InvalidCredentials
     async with deps.db.transaction() as tx:
-        await signin_throttle.release(deps, tx, scopes)
+        await signin_throttle.settle_right(deps, tx, reserved)
     if deps.passwords.needs_rehash(account.password_hash):
         # The only moment the clear password is at hand to upgrade an old hash.
         rehashed = await deps.passwords.hash(password)
