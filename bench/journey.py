@@ -8,9 +8,9 @@ per rate: p50/p95/p99 of "Send → code e-mail stored" (the catcher's store time
 purged" (DeletionCompleted's ``occurred_at``, read from the broker) and "confirm →
 confirmation e-mail stored", and how many journeys started late (the driver fell behind) or
 did not finish; and the CPU each process spent per journey over the rate's phase (from its
-start until the last journey ended), the figure that depends least on the machine's load. It
-includes what the processes spend idle meanwhile (their poll loops), measured for a few
-seconds before the first rate and printed beside it: an upper bound of the journeys' own cost.
+start until the last journey ended), the figure that depends least on the machine's load,
+less what the processes spend idle meanwhile (their poll loops, measured for a few seconds
+before the first rate and printed too; the sum with it is the row's upper bound).
 """
 
 from __future__ import annotations
@@ -21,14 +21,16 @@ import sqlite3
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bench.cpu import CpuMeter, CpuSpent
 from bench.events import DeletionEvents, deletion_events
+from bench.http import HttpStatusError, JsonClient, Post
 from bench.report import Row
 from bench.roundtrip import RoundTrip, measure_round_trip, percentile
 from bench.seed import seed_accounts
@@ -36,14 +38,23 @@ from bench.stack import BenchStack, bench_stack
 from shared.clock import SystemClock
 from shared.tokens import TokenIssuer
 
-__all__ = ["Journey", "JourneyResult", "figures", "run_journeys", "wait_for_keys", "walk"]
+__all__ = [
+    "Journey",
+    "JourneyResult",
+    "figures",
+    "httpx_post",
+    "run_journeys",
+    "wait_for_keys",
+    "walk",
+]
 
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 _PASSWORD = "bench-password-1"
 _LATE_START_SECONDS = 0.1  # a journey started this much after its slot: the driver fell behind
 _TARGETS_MS = {50: 100.0, 100: 250.0}
 _KEYS_WAIT_SECONDS = 300.0
-_IDLE_SECONDS = 5.0  # the stack measured doing nothing, to take its poll loops' cost off
+_IDLE_SECONDS = 5.0
+_SETTLE_SECONDS = 5.0
 
 
 @dataclass
@@ -57,8 +68,18 @@ class Journey:
     error: str | None = None
 
 
+def httpx_post(http: httpx.AsyncClient) -> Post:
+    """:func:`walk`'s POST through an httpx client (the burst's, which signs up over it too)."""
+
+    async def post(url: str, body: Mapping[str, Any], headers: Mapping[str, str]) -> Any:
+        answer = await http.post(url, json=dict(body), headers=dict(headers))
+        return answer.raise_for_status().json()
+
+    return post
+
+
 async def walk(
-    http: httpx.AsyncClient,
+    post: Post,
     stack: BenchStack,
     events: DeletionEvents,
     address: str,
@@ -67,19 +88,17 @@ async def walk(
     """Request deletion → survey Send → code e-mail → confirm → purged → confirmation e-mail."""
     deletion, survey = stack.urls["deletion"], stack.urls["survey"]
     ticked = {"understood_consequences": True, "accepted_terms": True, "channel": "email"}
-    created = await http.post(f"{deletion}/v1/deletion-requests", json=ticked, headers=token)
-    request_id = created.raise_for_status().json()["request_id"]
+    created = await post(f"{deletion}/v1/deletion-requests", ticked, token)
+    request_id = created["request_id"]
     code_mail = stack.mail.expect(address, "code")
     done_mail = stack.mail.expect(address, "completed")
     sent_at = time.time()
-    answer = {"request_id": request_id, "reasons": ["privacy"]}
-    (await http.post(f"{survey}/v1/responses", json=answer, headers=token)).raise_for_status()
+    await post(f"{survey}/v1/responses", {"request_id": request_id, "reasons": ["privacy"]}, token)
     code = await code_mail
     url = f"{deletion}/v1/deletion-requests/{request_id}"
     purged = events.completion(request_id)
     confirmed_at = time.time()
-    typed = {"code": _CODE.findall(code.text)[0]}
-    (await http.post(f"{url}/confirm", json=typed, headers=token)).raise_for_status()
+    await post(f"{url}/confirm", {"code": _CODE.findall(code.text)[0]}, token)
     purged_at = (await purged).timestamp()
     done = await done_mail
     return Journey(
@@ -111,7 +130,7 @@ async def wait_for_keys(stack: BenchStack, n: int) -> None:
 
 
 async def _paced(
-    http: httpx.AsyncClient,
+    post: Post,
     stack: BenchStack,
     events: DeletionEvents,
     accounts: Sequence[tuple[str, str]],
@@ -125,7 +144,9 @@ async def _paced(
         late = time.monotonic() - (started + index / rate) > _LATE_START_SECONDS
         token = {"Authorization": f"Bearer {issuer.issue(account_id, authenticated_at=None)}"}
         try:
-            journey = await asyncio.wait_for(walk(http, stack, events, address, token), timeout)
+            journey = await asyncio.wait_for(walk(post, stack, events, address, token), timeout)
+        except HttpStatusError as exc:
+            journey = Journey(error=f"HTTP {exc.status}")
         except Exception as exc:  # counted and reported, not raised: the rest go on
             journey = Journey(error=type(exc).__name__)
         journey.started_late = late
@@ -161,13 +182,17 @@ class JourneyResult:
     idle: CpuSpent | None = None
 
     def cpu_row(self, rate: float, journeys: int) -> Row | None:
-        """Milliseconds of CPU per journey by process, and their sum."""
+        """Milliseconds of CPU per journey by process, less the idle rate, and their sum."""
         spent = self.cpu_by_rate.get(rate)
         if spent is None:
             return None
-        per = spent.per_unit(journeys)
+        per = spent.per_unit(journeys, self.idle)
+        raw = sum(spent.per_unit(journeys).values())
         parts = " / ".join(f"{name} {ms:.1f}" for name, ms in per.items())
-        text = f"{sum(per.values()):.1f} ms: {parts} (over {spent.wall:.0f} s)"
+        text = (
+            f"{sum(per.values()):.1f} ms: {parts}"
+            f" (over {spent.wall:.0f} s; {raw:.0f} ms with the idle cost)"
+        )
         return Row("journey", f"{rate:g}/s: CPU per journey by process", text)
 
     def idle_row(self) -> Row | None:
@@ -225,23 +250,24 @@ async def run_journeys(
         reader = asyncio.create_task(events.run())
         result = JourneyResult(seconds, {}, round_trip)
         meter = CpuMeter(stack.pids())
+        await asyncio.sleep(_SETTLE_SECONDS)  # the registrations' last events, before "idle"
         meter.start()
         await asyncio.sleep(_IDLE_SECONDS)
         result.idle = meter.stop()
         stack.profile(list(stack.processes))  # the journeys only: not start-up, not the keys
-        limits = httpx.Limits(max_connections=400, max_keepalive_connections=200)
+        http = JsonClient()
         try:
-            async with httpx.AsyncClient(timeout=30.0, limits=limits) as http:
-                offset = 0
-                for rate, count in zip(rates, counts, strict=True):
-                    print(f"  {rate:g} journeys/s for {seconds:g} s ...", flush=True)
-                    chunk = accounts[offset : offset + count]
-                    offset += count
-                    meter.start()
-                    journeys = await _paced(http, stack, events, chunk, rate, timeout)
-                    result.cpu_by_rate[rate] = meter.stop()
-                    result.by_rate[rate] = journeys
+            offset = 0
+            for rate, count in zip(rates, counts, strict=True):
+                print(f"  {rate:g} journeys/s for {seconds:g} s ...", flush=True)
+                chunk = accounts[offset : offset + count]
+                offset += count
+                meter.start()
+                journeys = await _paced(http.post, stack, events, chunk, rate, timeout)
+                result.cpu_by_rate[rate] = meter.stop()
+                result.by_rate[rate] = journeys
         finally:
+            await http.aclose()
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
         return result

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from bench.events import DeletionEvents, deletion_events
-from bench.journey import Journey, figures, walk
+from bench.journey import Journey, figures, httpx_post, walk
 from bench.report import Row
 from bench.roundtrip import RoundTrip, measure_round_trip, percentile
 from bench.stack import BenchStack, bench_stack
@@ -102,7 +102,7 @@ async def _one(
 
     async def whole() -> Journey:
         token = await _sign_up_and_in(http, stack.urls["auth"], address)
-        return await walk(http, stack, events, address, token)
+        return await walk(httpx_post(http), stack, events, address, token)
 
     try:
         return await asyncio.wait_for(whole(), timeout)
