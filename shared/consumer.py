@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[Transaction, Any], Awaitable[None]]
 
 _RETRY_PAUSE_SECONDS = 0.2
+# Bound parameters per dedupe look-up (SQLite allows at least 999 per statement).
+_IDS_PER_QUERY = 500
 
 # Set by `adieu dlq replay` on a record it re-sends from a dead-letter topic.
 REPLAY_HEADER = "adieu-replay"
@@ -172,30 +174,38 @@ class IdempotentConsumer:
             )
 
     async def _apply_together(self, records: Sequence[Record]) -> list[tuple[str, str]]:
+        wanted: list[tuple[Record, Any, EventHandler]] = []
+        for record in records:
+            try:
+                event = decode_event(record.value)
+            except EventDecodeError:
+                raise _Fallback from None
+            handler = self._handlers.get(event.event_type)
+            if handler is not None:  # topics carry several event types
+                wanted.append((record, event, handler))
         outcomes: list[tuple[str, str]] = []
         async with self._db.transaction() as tx:
-            for record in records:
-                try:
-                    event = decode_event(record.value)
-                except EventDecodeError:
-                    raise _Fallback from None
-                handler = self._handlers.get(event.event_type)
-                if handler is None:
-                    continue
+            for record, event, _ in wanted:
+                if _is_replay(record.headers):
+                    await self._forget_dead_letter(tx, str(event.event_id))
+            # One look-up and one insert for the batch's event ids, not two statements each.
+            seen = await self._seen_among(tx, [str(event.event_id) for _, event, _ in wanted])
+            fresh: list[str] = []
+            for _, event, handler in wanted:
                 event_id = str(event.event_id)
+                if event_id in seen:  # also a redelivery later in this same batch
+                    outcomes.append((event.event_type, "duplicate"))
+                    continue
                 with bound(
                     correlation_id=event.correlation_id,
                     event_id=event_id,
                     event_type=event.event_type,
                 ):
-                    if _is_replay(record.headers):
-                        await self._forget_dead_letter(tx, event_id)
-                    if await self._seen(tx, event_id):
-                        outcomes.append((event.event_type, "duplicate"))
-                        continue
                     await handler(tx, event)
-                    await self._remember(tx, event_id)
+                seen.add(event_id)
+                fresh.append(event_id)
                 outcomes.append((event.event_type, "applied"))
+            await self._remember_all(tx, fresh)
         return outcomes
 
     def _count(self, event_type: str, outcome: str) -> None:
@@ -217,10 +227,9 @@ class IdempotentConsumer:
                 async with self._db.transaction() as tx:
                     if replay:
                         await self._forget_dead_letter(tx, event_id)
-                    if await self._seen(tx, event_id):
+                    if not await self._mark(tx, event_id):
                         return "duplicate"
-                    await handler(tx, event)
-                    await self._remember(tx, event_id)
+                    await handler(tx, event)  # if it fails, the savepoint undoes the mark too
                 return "applied"
             except RejectEvent as exc:
                 log.warning("event rejected: %s", exc.reason)
@@ -255,6 +264,38 @@ class IdempotentConsumer:
         row = await cursor.fetchone()
         await cursor.close()
         return row is not None
+
+    async def _seen_among(self, tx: Transaction, event_ids: Sequence[str]) -> set[str]:
+        """Which of ``event_ids`` this consumer has processed already."""
+        seen: set[str] = set()
+        for start in range(0, len(event_ids), _IDS_PER_QUERY):
+            chunk = event_ids[start : start + _IDS_PER_QUERY]
+            marks = ", ".join("?" for _ in chunk)
+            cursor = await tx.execute(
+                "SELECT event_id FROM processed_events"  # noqa: S608  # placeholders only
+                f" WHERE consumer = ? AND event_id IN ({marks})",
+                (self.name, *chunk),
+            )
+            seen.update(row[0] for row in await cursor.fetchall())
+            await cursor.close()
+        return seen
+
+    async def _mark(self, tx: Transaction, event_id: str) -> bool:
+        """Remember ``event_id`` as processed; False if it already was (one statement)."""
+        cursor = await tx.execute(
+            "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (self.name, event_id, self._clock.now().isoformat()),
+        )
+        return bool(cursor.rowcount)
+
+    async def _remember_all(self, tx: Transaction, event_ids: Sequence[str]) -> None:
+        if event_ids:
+            now = self._clock.now().isoformat()
+            await tx.executemany(
+                "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES (?, ?, ?)",
+                [(self.name, event_id, now) for event_id in event_ids],
+            )
 
     async def _remember(self, tx: Transaction, event_id: str) -> None:
         await tx.execute(
