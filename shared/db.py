@@ -1,8 +1,10 @@
 """One SQLite database per service, opened the same way everywhere.
 
-All access goes through one aiosqlite connection guarded by a lock, so a transaction is
-never interleaved with another coroutine's statements. ``secure_delete`` overwrites erased
-rows.
+All access goes through one connection guarded by a lock, so a transaction is never
+interleaved with another coroutine's statements. What may wait (``BEGIN IMMEDIATE``,
+``COMMIT``, checkpoints, plain reads) runs on the connection's own thread; the statements inside
+a transaction run on the event loop's thread (:mod:`shared.sql` says why). ``secure_delete``
+overwrites erased rows.
 
 Journal and durability (measured in docs/performance.md): the write-ahead log makes a commit
 one append and, with ``synchronous = FULL``, one fsync of the log, where the rollback journal
@@ -42,9 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from shared.private_files import touch_private
+from shared.sql import Row, Transaction, Worker
 
 __all__ = [
     "FULL",
@@ -105,7 +106,6 @@ _WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
 # Most transactions sharing one COMMIT (a bound on how long the first one waits for it).
 _GROUP_MAX = 64
 
-Transaction = aiosqlite.Connection
 # A step runs inside its migration's transaction: it uses ``execute`` only, never commits.
 MigrationStep = Callable[[Transaction], Awaitable[None]]
 # (version, SQL script or step); versions are positive and increasing.
@@ -157,7 +157,8 @@ class Database:
         self._dirty = False
         self._schema = SHARED_SCHEMA + schema
         self._migrations = tuple(migrations)
-        self._conn: aiosqlite.Connection | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._worker: Worker | None = None
         self._lock = asyncio.Lock()
         self._queued = 0  # transactions waiting for the lock, who may join an open group
         self._group: _Group | None = None
@@ -175,24 +176,31 @@ class Database:
         """
         # 0600 in a 0700 folder; SQLite gives its journal file the database file's mode.
         touch_private(self.path)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        worker = Worker(self.path.name)
+        # Used by the worker thread and, inside a transaction, the loop's (never at once: the lock).
+        conn = await worker.run(
+            sqlite3.connect, self.path, isolation_level=None, check_same_thread=False
+        )
+        self._conn, self._worker = conn, worker
         try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA secure_delete = ON")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            # A pragma takes no bound parameters; the value is one of two constants.
-            await conn.execute(f"PRAGMA synchronous = {self.synchronous}")
-            await conn.execute(f"PRAGMA journal_size_limit = {_WAL_SIZE_LIMIT_BYTES}")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            if not await self._create_if_fresh(conn):
+            conn.row_factory = Row
+            for pragma in (
+                "secure_delete = ON",
+                "journal_mode = WAL",
+                # A pragma takes no bound parameters; the value is one of two constants.
+                f"synchronous = {self.synchronous}",
+                f"journal_size_limit = {_WAL_SIZE_LIMIT_BYTES}",
+                "foreign_keys = ON",
+            ):
+                await self._wait("PRAGMA " + pragma)
+            if not await self._create_if_fresh(Transaction(conn)):
                 for version, step in self._migrations:
-                    await self._migrate(conn, version, step)
+                    await self._migrate(Transaction(conn), version, step)
                 # Tables and indexes added since the file was made; the rest already exist.
-                await conn.executescript(self._schema)
+                await worker.run(conn.executescript, self._schema)
         except BaseException:
-            await conn.close()
+            await self._shut()
             raise
-        self._conn = conn
 
     @property
     def latest_version(self) -> int:
@@ -201,7 +209,7 @@ class Database:
 
     async def _create_if_fresh(self, conn: Transaction) -> bool:
         # Decided inside one write transaction, so two processes starting together agree.
-        async with _immediate(conn):
+        async with self._immediate():
             version = await _user_version(conn)
             if version > self.latest_version:
                 raise MigrationError(
@@ -216,7 +224,7 @@ class Database:
 
     async def _migrate(self, conn: Transaction, version: int, step: str | MigrationStep) -> None:
         try:
-            async with _immediate(conn):
+            async with self._immediate():
                 # Read again under the write lock: another process may have just applied it.
                 if await _user_version(conn) >= version:
                     return
@@ -248,9 +256,7 @@ class Database:
                 # inside the open transaction fails with "database table is locked".
                 await self._commit(self._group)
             self._dirty = False
-            cursor = await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            row = await cursor.fetchone()
-            await cursor.close()
+            row = await self._read("PRAGMA wal_checkpoint(TRUNCATE)", (), one=True)
             busy = row is not None and row[0] != 0
             self._dirty = self._dirty or busy
             return not busy
@@ -260,14 +266,41 @@ class Database:
         if self._conn is not None:
             with contextlib.suppress(sqlite3.Error):  # closing goes on; the next open scrubs
                 await self.scrub()
-            await self._conn.close()
-            self._conn = None
+            await self._shut()
+
+    async def _shut(self) -> None:
+        conn, worker = self._conn, self._worker
+        self._conn = self._worker = None
+        if conn is not None and worker is not None:
+            await worker.run(conn.close)
+            worker.stop()
 
     @property
-    def _connection(self) -> aiosqlite.Connection:
+    def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             raise RuntimeError("database is not open")
         return self._conn
+
+    async def _wait(self, sql: str) -> None:
+        """A statement that may wait (a lock, an fsync), on the connection's thread."""
+        if self._worker is None:
+            raise RuntimeError("database is not open")
+        await self._worker.run(self._connection.execute, sql)
+
+    async def _read(self, sql: str, params: Iterable[Any], *, one: bool) -> Any:
+        if self._worker is None:
+            raise RuntimeError("database is not open")
+        return await self._worker.run(_query, self._connection, sql, tuple(params), one)
+
+    @asynccontextmanager
+    async def _immediate(self) -> AsyncIterator[None]:
+        await self._wait("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            await self._wait("ROLLBACK")
+            raise
+        await self._wait("COMMIT")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -286,15 +319,15 @@ class Database:
         try:
             group = await self._join_group()
             conn = self._connection
-            await conn.execute("SAVEPOINT member")
+            conn.execute("SAVEPOINT member")
             failure: BaseException | None = None
             try:
-                yield conn
+                yield Transaction(conn)
             except BaseException as exc:
                 failure = exc
                 await self._undo_member(group)
             else:
-                await conn.execute("RELEASE member")
+                conn.execute("RELEASE member")
                 group.members += 1
             await self._end_member(group)
         finally:
@@ -305,15 +338,15 @@ class Database:
 
     async def _join_group(self) -> _Group:
         if self._group is None:
-            await self._connection.execute("BEGIN IMMEDIATE")
+            await self._wait("BEGIN IMMEDIATE")
             self._group = _Group(asyncio.get_running_loop().create_future())
         return self._group
 
     async def _undo_member(self, group: _Group) -> None:
         conn = self._connection
         try:
-            await conn.execute("ROLLBACK TO member")
-            await conn.execute("RELEASE member")
+            conn.execute("ROLLBACK TO member")
+            conn.execute("RELEASE member")
         except sqlite3.Error as exc:
             await self._abandon(group, exc)
             return
@@ -339,10 +372,10 @@ class Database:
     async def _commit(self, group: _Group) -> None:
         self._group = None
         try:
-            await self._connection.execute("COMMIT")
+            await self._wait("COMMIT")
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
-                await self._connection.execute("ROLLBACK")
+                await self._wait("ROLLBACK")
             _settle(group.done, exc)
             raise
         _settle(group.done, None)
@@ -355,29 +388,34 @@ class Database:
         """The open transaction is lost: every member of the group fails with ``exc``."""
         self._group = None
         with contextlib.suppress(sqlite3.Error):
-            await self._connection.execute("ROLLBACK")
+            await self._wait("ROLLBACK")
         _settle(group.done, exc)
 
-    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """Run a read-only query and return its first row."""
         async with self._lock:
-            cursor = await self._connection.execute(sql, tuple(params))
-            row = await cursor.fetchone()
-            await cursor.close()
+            row: Row | None = await self._read(sql, params, one=True)
             return row
 
-    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """Run a read-only query and return every row."""
         async with self._lock:
-            cursor = await self._connection.execute(sql, tuple(params))
-            rows = await cursor.fetchall()
-            await cursor.close()
-            return list(rows)
+            rows: list[Row] = await self._read(sql, params, one=False)
+            return rows
+
+
+def _query(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], one: bool) -> Any:
+    """On the connection's thread: a read's first row (``one``) or all its rows, in one call."""
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchone() if one else cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 async def read_rows(
     source: Database | Transaction, sql: str, params: Iterable[Any] = ()
-) -> list[aiosqlite.Row]:
+) -> list[Row]:
     """Every row of a read, on its own (a Database) or inside a caller's transaction."""
     if isinstance(source, Database):
         return await source.fetch_all(sql, params)
@@ -389,7 +427,7 @@ async def read_rows(
 
 async def read_row(
     source: Database | Transaction, sql: str, params: Iterable[Any] = ()
-) -> aiosqlite.Row | None:
+) -> Row | None:
     """The first row of a read, on its own (a Database) or inside a caller's transaction."""
     if isinstance(source, Database):
         return await source.fetch_one(sql, params)
@@ -416,17 +454,6 @@ def _settle(done: asyncio.Future[None], exc: BaseException | None) -> None:
         return
     done.set_exception(exc)
     done.exception()  # marked retrieved: a member that stopped waiting must not log it
-
-
-@asynccontextmanager
-async def _immediate(conn: Transaction) -> AsyncIterator[None]:
-    await conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        await conn.execute("ROLLBACK")
-        raise
-    await conn.execute("COMMIT")
 
 
 async def _user_version(conn: Transaction) -> int:
