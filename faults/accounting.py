@@ -153,7 +153,7 @@ def _what_people_saw(outcome: Outcome, journeys: Sequence[Journey]) -> None:
     unknown = sum(1 for j in journeys if j.survey_retries)
     if unknown:
         outcome.notes.append(
-            f"{unknown} sent the survey again (404: survey did not know the request yet)"
+            f"{unknown} sent the survey again (request_not_yet_known: survey had not read it yet)"
         )
 
 

@@ -144,15 +144,23 @@ async def _request(call: _Caller, urls: Urls, token: dict[str, str], journey: Jo
     unknown_until = time.monotonic() + _SURVEY_LAG_SECONDS
     while True:
         sent = await call("POST", urls.survey, "/v1/responses", json=answer, headers=token)
-        # 404: survey has not yet read DeletionRequested (its consumer lags after a fault);
-        # the person reads "no such deletion request" and presses Send again.
-        if sent.status_code != 404 or time.monotonic() > unknown_until:
+        # request_not_yet_known: survey has not yet read DeletionRequested (its consumer lags
+        # after a fault); the page says "one moment" and the person presses Send again.
+        if _error(sent) != "request_not_yet_known" or time.monotonic() > unknown_until:
             break
         journey.survey_retries += 1
         await asyncio.sleep(1.0)
-    if sent.status_code not in (201, 409):  # 409: already_submitted by an earlier try
-        raise JourneyLost(f"survey answered {sent.status_code}")
+    # 409 already_submitted: an earlier try landed.
+    if sent.status_code != 201 and _error(sent) != "already_submitted":
+        raise JourneyLost(f"survey answered {sent.status_code} {_error(sent)}")
     return request_id
+
+
+def _error(answer: httpx.Response) -> str:
+    try:
+        return str(answer.json().get("error", ""))
+    except ValueError:
+        return ""
 
 
 async def _status(call: _Caller, urls: Urls, path: str, token: dict[str, str]) -> dict[str, Any]:

@@ -37,6 +37,10 @@ report_router = APIRouter(
     prefix="/v1/reports", tags=["reports"], dependencies=[Depends(operator_only)]
 )
 
+# When to send again an answer for a request survey has not heard of: deletion's event is
+# usually seconds behind at worst.
+RETRY_UNKNOWN_SECONDS = 5
+
 SurveyDeps = Annotated[handlers.Deps, Depends(from_state("deps"))]
 Claims = Annotated[AccessClaims, Depends(bearer_claims)]
 
@@ -50,8 +54,13 @@ ERRORS: ErrorMap = {
     AlreadySubmitted: lambda _: ApiError(
         409, "already_submitted", "This deletion request already has its questionnaire."
     ),
-    handlers.RequestNotFound: lambda _: ApiError(
-        404, "request_not_found", "No such deletion request."
+    handlers.RequestNotKnown: lambda _: ApiError(
+        409,
+        "request_not_yet_known",
+        "Survey does not know this deletion request (yet). If deletion shows it waiting for its"
+        " questionnaire, send again after Retry-After seconds.",
+        retry_after=RETRY_UNKNOWN_SECONDS,
+        headers={"Retry-After": str(RETRY_UNKNOWN_SECONDS)},
     ),
 }
 """The survey's domain errors and their HTTP answers (installed once by bootstrap)."""
@@ -111,16 +120,21 @@ async def get_survey(deps: SurveyDeps, lang: Literal["nb", "en"] = Query("nb")) 
     "/v1/responses",
     status_code=201,
     response_model=ResponseAccepted,
-    responses=error_responses(401, 404, 409, 422),
+    responses=error_responses(401, 409, 422),
 )
 async def post_response(
     body: ResponseIn, request: Request, who: Claims, deps: SurveyDeps
 ) -> ResponseAccepted:
     """Send the questionnaire for a deletion request; this leads to the code being sent.
 
-    Only the owner of a request waiting for its questionnaire may send it; any other id
-    answers 404 ``request_not_found``. There is no route to change a response: once sent,
-    it is final.
+    Only the owner of a request waiting for its questionnaire may send it. Any other id
+    answers 409 ``request_not_yet_known`` with ``Retry-After``, alike whether the request is
+    unknown, another account's, no longer waiting, or not yet heard of from deletion (survey
+    learns of a request from deletion's event, seconds after deletion answered): survey cannot
+    tell "not yet" from "never" without knowing other people's requests. Ask deletion
+    (``GET /v1/deletion-requests/{id}``): while it shows the request ``awaiting_survey``, send
+    again after ``Retry-After``. 409 ``already_submitted``: this request has its answer; there
+    is no route to change a response, once sent it is final.
     """
     answers = Answers(
         reasons=tuple(body.reasons),

@@ -34,7 +34,7 @@ from shared.topics import Topics
 __all__ = [
     "PARTICIPANT",
     "Deps",
-    "RequestNotFound",
+    "RequestNotKnown",
     "await_answer",
     "close_request",
     "keep_digests",
@@ -68,8 +68,15 @@ class Deps:
     arrivals: Arrivals = field(default_factory=Arrivals)
 
 
-class RequestNotFound(Exception):
-    """No request of this account waits for a questionnaire under that id."""
+class RequestNotKnown(Exception):
+    """Survey holds no request of this account waiting for a questionnaire under that id.
+
+    Not yet, or not at all: survey cannot tell. It learns of a request only from deletion's
+    DeletionRequested, which can reach it seconds after deletion answered the person (more
+    after a broker restart), and an id it never heard of may be one that is on its way or one
+    that never was. Telling the two apart would take knowing other people's requests, which is
+    deletion's business: whoever holds the person's session asks deletion (the web edge does).
+    """
 
 
 async def submit_response(
@@ -79,7 +86,8 @@ async def submit_response(
 
     Only the owner of a request that waits for its questionnaire may answer. An unknown id,
     another account's request and one in another state all wait out ``answer_wait_seconds``
-    and raise :class:`RequestNotFound` alike, so the answer tells nothing about other requests.
+    and raise :class:`RequestNotKnown` alike, so the answer tells nothing about other requests
+    (and, for an id not heard of, cannot tell "not yet" from "never": see there).
     An answer with free text also waits (as long) for auth's digests of the person's
     identifier words, to remove them from it; without them no free text is kept.
     The stored answer carries neither ``account_id`` nor ``request_id``; only the
@@ -88,7 +96,7 @@ async def submit_response(
     Raises:
         InvalidAnswer: the answers break a rule of the questionnaire.
         AlreadySubmitted: the owner already answered this request.
-        RequestNotFound: as above.
+        RequestNotKnown: as above.
     """
     validate(answers, deps.questionnaire)
     # A monotonic deadline: the injected clock is for dates, this bounds a real wait.
@@ -101,7 +109,7 @@ async def submit_response(
         if response_id is not None:
             return response_id
         if left <= 0:
-            raise RequestNotFound
+            raise RequestNotKnown
         await deps.arrivals.wait(left)
 
 

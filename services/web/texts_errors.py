@@ -113,6 +113,12 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Vi finner ikke slettingen. Start på nytt.",
         "We cannot find the deletion. Please start again.",
     ),
+    "request_not_yet_known": (
+        "Et øyeblikk: vi gjør fortsatt klar slettingen din. Vent noen sekunder og trykk Send"
+        " igjen. Svarene dine står der fortsatt.",
+        "One moment: we are still getting your deletion ready. Wait a few seconds and press"
+        " Send again. Your answers are still here.",
+    ),
     "reauthentication_required": (
         "Skriv inn passordet ditt igjen for å fortsette.",
         "Enter your password again to continue.",

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from services.web.backend import Backend
+from services.web.backend import Backend, Reply
 from services.web.pages.common import Api, CheckedForm, Pages, Person, field_errors, text_of
+from services.web.pages.deletion import request_path
 from services.web.render import Renderer, redirect
+from services.web.session import Session
 
 __all__ = ["router"]
 
@@ -53,6 +55,29 @@ async def _render(
     )
 
 
+async def _not_yet(
+    request: Request,
+    pages: Renderer,
+    api: Backend,
+    session: Session,
+    answers: dict[str, Any],
+    reply: Reply,
+) -> Response:
+    """Survey has not heard of the request: "one moment" if deletion shows it on its way.
+
+    Deletion, asked as this person about their own request, tells "not yet" (it waits for
+    its questionnaire: survey has not read deletion's event yet) from "never" (cancelled,
+    lapsed, gone: the deletion page shows where it is). Nothing beyond the person's own.
+    """
+    found = await api.call("deletion", "GET", request_path(session), token=session.token)
+    if found.data.get("status") != "awaiting_survey":
+        return redirect("/delete")
+    errors = {"reasons": pages.texts(request).error("request_not_yet_known")}
+    page = await _render(request, pages, api, 409, errors, answers)
+    page.headers["Retry-After"] = str(reply.data.get("retry_after", 5))
+    return page
+
+
 @router.get("/survey")
 async def survey_page(request: Request, pages: Pages, api: Api, session: Person) -> Response:
     return await _render(request, pages, api) if session.request_id else redirect("/delete")
@@ -74,6 +99,8 @@ async def send(
     reply = await api.call("survey", "POST", "/v1/responses", token=session.token, json=body)
     if reply.ok or reply.error == "already_submitted":
         return redirect("/delete/code")
+    if reply.error == "request_not_yet_known":
+        return await _not_yet(request, pages, api, session, answers, reply)
     known = ("reasons", "problems", *_TEXT_FIELDS, *(f"ratings.{a}" for a in aspects))
     errors = field_errors(reply, pages.texts(request), "reasons", known)
     return await _render(request, pages, api, 422, errors, answers)

@@ -169,16 +169,18 @@ async def test_no_one_but_the_owner_answers_a_request_awaiting_its_survey(
     client, signing = running.client, running.keys.signing_key
     owner, intruder, request_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     await _request_deletion(running, owner, request_id)
-    # Both wait out the bound before their 404; sent together, the test waits for it once.
+    # Both wait out the bound before their refusal; sent together, the test waits for it once.
     stolen, made_up = await asyncio.gather(
         client.post("/v1/responses", json=_answer(request_id), headers=bearer(signing, intruder)),
         client.post(
             "/v1/responses", json=_answer(str(uuid.uuid4())), headers=bearer(signing, owner)
         ),
     )
+    # Alike, and no "never" either: survey cannot tell a made-up id from one on its way.
     for refused in (stolen, made_up):
-        assert refused.status_code == 404
-        assert refused.json()["error"] == "request_not_found"
+        assert refused.status_code == 409
+        assert refused.json()["error"] == "request_not_yet_known"
+        assert refused.headers["Retry-After"] == str(refused.json()["retry_after"])
     assert stolen.json() == made_up.json()
     # The intruder's attempt left the owner's request open.
     mine = await client.post(

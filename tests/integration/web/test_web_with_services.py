@@ -4,8 +4,8 @@ the real broker and SQLite), driven as a browser would: forms, redirects and the
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +49,7 @@ class Site:
     web: httpx.AsyncClient
     auth: httpx.AsyncClient
     clock: FrozenClock
+    catch_up: Callable[[], Awaitable[None]]  # survey starts reading (when it was behind)
 
     async def csrf(self, path: str) -> str:
         page = await self.web.get(path)
@@ -69,8 +70,12 @@ class Site:
         assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/account")
 
 
-@pytest.fixture
-async def site(platform: PlatformSettings, keys: Keys, tmp_path: Path) -> AsyncIterator[Site]:
+@asynccontextmanager
+async def _serving(
+    platform: PlatformSettings, keys: Keys, tmp_path: Path, *, survey_behind: bool = False
+) -> AsyncIterator[Site]:
+    """The site; with ``survey_behind``, survey answers but has read none of deletion's events
+    until :meth:`Site.catch_up` (as after a broker restart, for seconds)."""
     clock = FrozenClock()
     auth = auth_app(
         AuthSettings(
@@ -92,7 +97,10 @@ async def site(platform: PlatformSettings, keys: Keys, tmp_path: Path) -> AsyncI
         clock=clock,
         new_code=lambda: CODE,
     )
-    survey = survey_app(SurveySettings(data_dir=tmp_path, platform=platform), clock=clock)
+    survey = survey_app(
+        SurveySettings(data_dir=tmp_path, platform=platform, answer_wait_seconds=0.5),
+        clock=clock,
+    )
     web = web_app(
         WebSettings(
             session_key=new_key(),
@@ -110,8 +118,15 @@ async def site(platform: PlatformSettings, keys: Keys, tmp_path: Path) -> AsyncI
         },
     )
     async with AsyncExitStack() as running:
-        for service in (auth, deletion, survey):
+        for service in (auth, deletion) if survey_behind else (auth, deletion, survey):
             await running.enter_async_context(service.runtime.running())
+
+        async def catch_up() -> None:
+            await survey.runtime.db.close()
+            await running.enter_async_context(survey.runtime.running())
+
+        if survey_behind:
+            await survey.runtime.db.open()  # its API answers; its worker has not started
         auth_client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=auth.api), base_url="http://auth"
         )
@@ -121,7 +136,21 @@ async def site(platform: PlatformSettings, keys: Keys, tmp_path: Path) -> AsyncI
         running.push_async_callback(auth_client.aclose)
         running.push_async_callback(browser.aclose)
         running.push_async_callback(web.deps.backend.close)
-        yield Site(web=browser, auth=auth_client, clock=clock)
+        yield Site(web=browser, auth=auth_client, clock=clock, catch_up=catch_up)
+
+
+@pytest.fixture
+async def site(platform: PlatformSettings, keys: Keys, tmp_path: Path) -> AsyncIterator[Site]:
+    async with _serving(platform, keys, tmp_path) as serving:
+        yield serving
+
+
+@pytest.fixture
+async def survey_behind(
+    platform: PlatformSettings, keys: Keys, tmp_path: Path
+) -> AsyncIterator[Site]:
+    async with _serving(platform, keys, tmp_path, survey_behind=True) as serving:
+        yield serving
 
 
 def _error(page: httpx.Response, field: str) -> str:
@@ -193,6 +222,31 @@ async def test_password_again_questionnaire_and_code(site: Site) -> None:
     assert (await site.web.get("/account")).headers["location"] == "/login"
 
     await _the_operator_sees_it(site)
+
+
+async def test_an_answer_survey_has_not_heard_of_yet_says_one_moment(
+    survey_behind: Site,
+) -> None:
+    site = survey_behind
+    await site.register_and_sign_in("astrid@example.com")
+    both = {"understood": "yes", "accepted": "yes", "channel": "email"}
+    assert (await site.post("/delete", both)).status_code == 303
+    page = await site.web.get("/delete/survey")
+    reason = re.search(r'name="reasons" value="([^"]+)"', page.text)
+    assert reason
+    early = await site.post("/delete/survey", {"reasons": reason.group(1)})
+    # Not "we cannot find the deletion": deletion shows it waiting, survey has not read it.
+    assert early.status_code == 409
+    assert early.headers["Retry-After"] == "5"
+    assert _error(early, "reasons").startswith("One moment")
+    assert re.search(rf'value="{reason.group(1)}"[^>]*checked', early.text)  # answers kept
+    await site.catch_up()
+
+    async def sent() -> str | None:
+        again = await site.post("/delete/survey", {"reasons": reason.group(1)})
+        return again.headers.get("location") if again.status_code == 303 else None
+
+    assert await eventually(sent, timeout=30, what="survey to know the request") == "/delete/code"
 
 
 async def _the_operator_sees_it(site: Site) -> None:

@@ -132,7 +132,7 @@ async def test_only_the_owner_of_a_request_awaiting_its_survey_may_answer(db: Da
         ("N", "r-n"),  # the owner, but the request never asked for a survey
     ]
     for account_id, request_id in attacks:
-        with pytest.raises(handlers.RequestNotFound):
+        with pytest.raises(handlers.RequestNotKnown):
             await _send(deps, "privacy", request_id=request_id, account_id=account_id, opened=False)
     assert await _stored(db) == 0
     assert await db.fetch_all("SELECT seq FROM outbox") == []
@@ -150,7 +150,7 @@ async def test_an_answer_for_an_unknown_request_waits_out_its_bound_then_is_refu
     deps = replace(_deps(db, load_questionnaire()), answer_wait_seconds=0.3)
     db.on_commit(deps.arrivals.ring)
     started = time.monotonic()
-    with pytest.raises(handlers.RequestNotFound):
+    with pytest.raises(handlers.RequestNotKnown):
         await _send(deps, "privacy", request_id="r-none", account_id="A", opened=False)
     assert time.monotonic() - started >= 0.3
 
@@ -183,7 +183,7 @@ async def test_a_cancelled_lapsed_or_purged_request_can_no_longer_be_answered(
             await _consume(db, lambda tx, e: handlers.purge_account(deps, tx, e), event)
         else:
             await _consume(db, lambda tx, e: handlers.close_request(deps, tx, e), event)
-        with pytest.raises(handlers.RequestNotFound):
+        with pytest.raises(handlers.RequestNotKnown):
             await _send(
                 deps, "privacy", request_id=event.payload.request_id, account_id="A", opened=False
             )

@@ -17,6 +17,7 @@ _OTHERS = (
     "invalid_state",
     "request_exists",
     "request_not_found",
+    "request_not_yet_known",
     "reauthentication_required",
     "too_many_codes",
     "resend_cooldown",
