@@ -33,7 +33,7 @@ from typing import Any
 
 from shared.clock import Clock
 from shared.db import Database, Transaction
-from shared.events import EventDecodeError, decode_event
+from shared.events import EventDecodeError, decode_wanted
 from shared.logs import bound
 from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED
 from shared.outbox import enqueue_raw
@@ -135,15 +135,15 @@ class IdempotentConsumer:
         """Apply one record: decode, dedupe, handle, or dead-letter it. Never raises."""
         where = {"topic": topic, "partition": partition, "offset": offset}
         try:
-            event = decode_event(value)
+            event = decode_wanted(value, self._handlers)
         except EventDecodeError as exc:
             log.warning("dead-lettering undecodable record", extra={"record": where})
             self._count("undecodable", "rejected")
             await self._dead_letter(where, key, value, exc.reason, event_id=None)
             return
-        handler = self._handlers.get(event.event_type)
-        if handler is None:
+        if event is None:
             return  # topics carry several event types; this consumer wants only some of them
+        handler = self._handlers[event.event_type]
         with bound(
             correlation_id=event.correlation_id,
             event_id=str(event.event_id),
@@ -177,13 +177,14 @@ class IdempotentConsumer:
         wanted: list[tuple[Record, Any, EventHandler]] = []
         for record in records:
             try:
-                event = decode_event(record.value)
+                event = decode_wanted(record.value, self._handlers)
             except EventDecodeError:
                 raise _Fallback from None
-            handler = self._handlers.get(event.event_type)
-            if handler is not None:  # topics carry several event types
-                wanted.append((record, event, handler))
+            if event is not None:  # topics carry several event types; a known other is skipped
+                wanted.append((record, event, self._handlers[event.event_type]))
         outcomes: list[tuple[str, str]] = []
+        if not wanted:
+            return outcomes  # nothing for us: no transaction, no commit, no relay wake-up
         async with self._db.transaction() as tx:
             for record, event, _ in wanted:
                 if _is_replay(record.headers):

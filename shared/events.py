@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 __all__ = [
+    "EVENT_TYPES",
     "AccountPurged",
     "AccountRegistered",
     "Channel",
@@ -51,6 +52,7 @@ __all__ = [
     "SessionsRevoked",
     "SurveySubmitted",
     "decode_event",
+    "decode_wanted",
     "encode_event",
     "new_event",
 ]
@@ -405,6 +407,10 @@ Event = Annotated[
 ]
 
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+# Every event type the union knows.
+EVENT_TYPES: frozenset[str] = frozenset(
+    member.model_fields["event_type"].default for member in get_args(get_args(Event)[0])
+)
 
 # The newest schema version of an event type without an entry in CURRENT_VERSIONS.
 CURRENT_VERSION = 1
@@ -460,6 +466,24 @@ def encode_event(event: Event) -> bytes:
 
 def decode_event(raw: bytes | None) -> Event:
     """Parse wire bytes into an event, upcasting older schema versions first."""
+    return _validate(_load(raw))
+
+
+def decode_wanted(raw: bytes | None, wanted: Container[str]) -> Event | None:
+    """Like :func:`decode_event`, but None for a known event type not in ``wanted``.
+
+    A consumer skips such a record without building the model (the consumer that handles the
+    type validates it, and dead-letters it if it is invalid); a record that is not JSON, or of
+    an unknown type, still raises :class:`EventDecodeError`.
+    """
+    loaded = _load(raw)
+    kind = loaded.get("event_type")
+    if kind in EVENT_TYPES and kind not in wanted:
+        return None
+    return _validate(loaded)
+
+
+def _load(raw: bytes | None) -> dict[str, Any]:
     if raw is None:
         raise EventDecodeError("record has no value")
     try:
@@ -468,6 +492,10 @@ def decode_event(raw: bytes | None) -> Event:
         raise EventDecodeError("record is not JSON") from None
     if not isinstance(loaded, dict):
         raise EventDecodeError("record is not a JSON object")
+    return loaded
+
+
+def _validate(loaded: dict[str, Any]) -> Event:
     version = loaded.get("schema_version", 1)
     current = CURRENT_VERSIONS.get(str(loaded.get("event_type")), CURRENT_VERSION)
     if not isinstance(version, int) or not current - 1 <= version <= current:

@@ -168,3 +168,34 @@ async def test_a_small_poison_record_travels_whole_in_its_dead_letter(db: Databa
     assert base64.b64decode(str(letter["value_b64"])) == b"not json"
     assert letter["value_head_b64"] is None
     assert letter["value_size"] == len(b"not json")
+
+
+async def _record_effect(tx: Transaction, event: SurveySubmitted) -> None:
+    await tx.execute("INSERT INTO effects VALUES (?)", (event.payload.request_id,))
+
+
+async def test_a_batch_of_event_types_the_consumer_does_not_handle_commits_nothing(
+    db: Database,
+) -> None:
+    consumer = IdempotentConsumer("c", db, FrozenClock(), {"AccountPurged": _record_effect})
+    commits: list[None] = []
+    db.on_commit(lambda: commits.append(None))
+    batch = [Record("t.survey.events", 0, n, b"acc-1", _record(f"req-{n}")) for n in range(3)]
+    await consumer.handle_batch(batch)
+    assert commits == []  # skipped before any transaction: no commit, no relay wake-up
+    assert await db.fetch_all("SELECT event_id FROM processed_events") == []
+
+
+async def test_an_unknown_event_type_is_still_dead_lettered_in_a_batch(db: Database) -> None:
+    consumer = IdempotentConsumer("c", db, FrozenClock(), {"SurveySubmitted": _record_effect})
+    unknown = json.dumps({**json.loads(_record("req-x")), "event_type": "NoSuchEvent"}).encode()
+    batch = [
+        Record("t.survey.events", 0, 0, b"acc-1", _record("req-1")),
+        Record("t.survey.events", 0, 1, b"acc-1", unknown),
+        Record("t.survey.events", 0, 2, b"acc-1", _record("req-2")),
+    ]
+    await consumer.handle_batch(batch)
+    assert await _effects(db) == ["req-1", "req-2"]
+    assert [letter["source"] for letter in await _dead_letters(db)] == [
+        {"topic": "t.survey.events", "partition": 0, "offset": 1}
+    ]
