@@ -7,10 +7,10 @@ outside a transaction. The statements *inside* a transaction run inline instead:
 is held, so none of them waits for another process, and they touch the page cache, not the
 disk (a spill of a very large transaction writes, but never syncs).
 
-Why (docs/performance.md, "Third round"): aiosqlite ran every call — ``execute``, each
+Why (docs/performance.md, "The consumers' SQL"): aiosqlite ran every call — ``execute``, each
 ``fetchone``, each ``close`` — through its worker thread, and that hop (queue, thread switch,
 wake-up of the loop) cost ~115 µs of CPU where a small statement itself costs ~5 µs (under
-load; /tmp/purge-runs/hop.py); a purge took more than a hundred of them across the services.
+load); a purge took more than a hundred of them across the services.
 
 The API is the part of aiosqlite's the services use (awaitable ``execute``, ``executemany``,
 ``fetchone``, ``fetchall``, ``close``, ``rowcount``), so handlers read the same either way.
