@@ -31,12 +31,16 @@ _Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter, float]
 
 
 class HttpStatusError(Exception):
-    """The service answered with a status that is not 2xx."""
+    """The service answered with a status that is not 2xx (``code``: its error code)."""
 
-    def __init__(self, status: int, body: bytes) -> None:
+    def __init__(self, status: int, body: bytes, retry_after: float | None = None) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status
-        self.body = body
+        self.retry_after = retry_after
+        try:
+            self.code = str(json.loads(body).get("error", ""))
+        except (ValueError, AttributeError):
+            self.code = ""
 
 
 class JsonClient:
@@ -60,7 +64,7 @@ class JsonClient:
         reader, writer = await self._take(where)
         try:
             writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
-            status, length, close = _head(await reader.readuntil(b"\r\n\r\n"))
+            status, length, close, retry_after = _head(await reader.readuntil(b"\r\n\r\n"))
             answer = await reader.readexactly(length)
         except BaseException:
             writer.close()  # in an unknown state: never reused
@@ -70,7 +74,7 @@ class JsonClient:
         else:
             self._idle.setdefault(where, []).append((reader, writer, time.monotonic()))
         if not 200 <= status < 300:
-            raise HttpStatusError(status, answer)
+            raise HttpStatusError(status, answer, retry_after)
         return json.loads(answer) if answer else None
 
     async def _take(
@@ -93,11 +97,11 @@ class JsonClient:
         self._idle.clear()
 
 
-def _head(raw: bytes) -> tuple[int, int, bool]:
-    """Status, Content-Length and whether the server closes the connection."""
+def _head(raw: bytes) -> tuple[int, int, bool, float | None]:
+    """Status, Content-Length, whether the server closes the connection, Retry-After."""
     lines = raw.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
-    length, close = 0, False
+    length, close, retry_after = 0, False, None
     for line in lines[1:]:
         name, _, value = line.partition(":")
         name = name.strip().lower()
@@ -105,6 +109,8 @@ def _head(raw: bytes) -> tuple[int, int, bool]:
             length = int(value)
         elif name == "connection" and value.strip().lower() == "close":
             close = True
+        elif name == "retry-after" and value.strip().isdigit():
+            retry_after = float(value)
         elif name == "transfer-encoding":
             raise ValueError("chunked answers are not supported by the bench's client")
-    return status, length, close
+    return status, length, close, retry_after

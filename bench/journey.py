@@ -73,7 +73,11 @@ def httpx_post(http: httpx.AsyncClient) -> Post:
 
     async def post(url: str, body: Mapping[str, Any], headers: Mapping[str, str]) -> Any:
         answer = await http.post(url, json=dict(body), headers=dict(headers))
-        return answer.raise_for_status().json()
+        if not answer.is_success:
+            after = answer.headers.get("retry-after", "")
+            wait = float(after) if after.isdigit() else None
+            raise HttpStatusError(answer.status_code, answer.content, wait)
+        return answer.json()
 
     return post
 
@@ -93,7 +97,7 @@ async def walk(
     code_mail = stack.mail.expect(address, "code")
     done_mail = stack.mail.expect(address, "completed")
     sent_at = time.time()
-    await post(f"{survey}/v1/responses", {"request_id": request_id, "reasons": ["privacy"]}, token)
+    await _send_survey(post, survey, {"request_id": request_id, "reasons": ["privacy"]}, token)
     code = await code_mail
     url = f"{deletion}/v1/deletion-requests/{request_id}"
     purged = events.completion(request_id)
@@ -104,6 +108,21 @@ async def walk(
     return Journey(
         code.stored_at - sent_at, purged_at - confirmed_at, done.stored_at - confirmed_at
     )
+
+
+async def _send_survey(
+    post: Post, survey: str, answer: Mapping[str, Any], token: Mapping[str, str]
+) -> None:
+    """Send, and again after Retry-After while the survey has not heard of the request yet
+    (409 request_not_yet_known: its consumer is behind), as the web edge tells a person to."""
+    while True:
+        try:
+            await post(f"{survey}/v1/responses", answer, token)
+            return
+        except HttpStatusError as exc:
+            if exc.code != "request_not_yet_known":
+                raise
+            await asyncio.sleep(exc.retry_after or 1.0)
 
 
 def _known_keys(path: Path) -> int:
@@ -146,7 +165,7 @@ async def _paced(
         try:
             journey = await asyncio.wait_for(walk(post, stack, events, address, token), timeout)
         except HttpStatusError as exc:
-            journey = Journey(error=f"HTTP {exc.status}")
+            journey = Journey(error=f"HTTP {exc.status} {exc.code}".rstrip())
         except Exception as exc:  # counted and reported, not raised: the rest go on
             journey = Journey(error=type(exc).__name__)
         journey.started_late = late

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from bench.events import DeletionEvents, deletion_events
+from bench.http import HttpStatusError
 from bench.journey import Journey, figures, httpx_post, walk
 from bench.report import Row
 from bench.roundtrip import RoundTrip, measure_round_trip, percentile
@@ -108,6 +109,8 @@ async def _one(
         return await asyncio.wait_for(whole(), timeout)
     except httpx.HTTPStatusError as exc:  # the answer's own code says why
         return Journey(error=f"HTTP {exc.response.status_code} {_error_code(exc.response)}")
+    except HttpStatusError as exc:  # the same, from a step of walk()
+        return Journey(error=f"HTTP {exc.status} {exc.code}")
     except Exception as exc:  # counted and reported, not raised: the rest go on
         return Journey(error=type(exc).__name__)
 
