@@ -4,6 +4,12 @@ Not only at start: Tansu's memory storage forgets every topic when it restarts, 
 dead-letter topic would then exist again only once something is produced to it (and with the
 broker's own partition count). :class:`TopicKeeper` checks the service's topics again, every few
 seconds and after every failed publish, and re-creates the missing ones.
+
+That a topic is missing does not tell a service that the broker forgot: another service may
+have re-created it first, or a client's metadata request auto-created it. So a keeper may also
+keep a *marker*, a topic of one partition that only it creates and nothing else names: when
+the marker is missing, this broker has forgotten everything this service saw there (records,
+committed offsets), and the keeper says so (:meth:`TopicKeeper.on_forgotten`).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
@@ -100,15 +106,22 @@ class TopicKeeper:
         partitions: int,
         replication: int,
         interval_seconds: float = 5.0,
+        marker: str | None = None,
     ) -> None:
         self._bootstrap = bootstrap
         self._wanted = sorted(set(names))
+        self._marker = marker
+        self._forgotten: list[Callable[[], Awaitable[None]]] = []
         self._partitions = partitions
         self._replication = replication
         self._interval = interval_seconds
         self._nudged = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    def on_forgotten(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Await ``callback`` whenever a look finds the marker gone (the broker forgot)."""
+        self._forgotten.append(callback)
 
     async def ensure(self, wait_seconds: float = 60.0) -> None:
         """Create every missing topic, waiting up to ``wait_seconds`` for the broker (start)."""
@@ -119,6 +132,8 @@ class TopicKeeper:
             replication=self._replication,
             wait_seconds=wait_seconds,
         )
+        if self._marker is not None:
+            await ensure_topics(self._bootstrap, [self._marker], partitions=1, replication=1)
 
     async def check(self) -> list[str]:
         """One look: re-create the topics that are missing now; return their names.
@@ -132,10 +147,17 @@ class TopicKeeper:
             missing = await _create_missing(
                 admin, self._wanted, self._partitions, self._replication
             )
+            forgot = self._marker is not None and bool(
+                await _create_missing(admin, [self._marker], 1, 1)
+            )
         finally:
             await admin.close()
         if missing:
             log.warning("re-created %d missing topics: %s", len(missing), ", ".join(missing))
+        if forgot:
+            log.warning("the broker has forgotten what this service read there")
+            for callback in self._forgotten:
+                await callback()
         return missing
 
     def nudge(self) -> None:

@@ -26,7 +26,7 @@ measurements in shared notes/broker.md and docs/kafka.md):
    consumer is idempotent either way).
 5. **Partitions the broker forgot** (both; arises on Tansu). After a Tansu restart a consumer
    can sit past the end of a re-created partition, where Tansu answers with no records and no
-   error: within two seconds such a partition is sought back to its beginning, and Faust made
+   error: within seconds such a partition is sought back to its beginning, and Faust made
    to forget what it read there (:mod:`shared.forgotten_partitions`).
 
 No Faust tables, no leader topic, no Faust web server: state lives in SQLite and HTTP is
@@ -49,7 +49,13 @@ from shared.config import PlatformSettings
 from shared.consumer import IdempotentConsumer, Record
 from shared.forgotten_partitions import ForgottenPartitions, forget_read_state
 
-__all__ = ["FaustPublisher", "create_faust_app", "subscribe", "subscriptions"]
+__all__ = [
+    "FaustPublisher",
+    "create_faust_app",
+    "read_everything_again",
+    "subscribe",
+    "subscriptions",
+]
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +73,9 @@ _GROUP_TIMEOUTS: dict[str, tuple[float, float, float | None]] = {
 }
 # Patch 5: how often a consumer looks for partitions past the broker's end. A look reads only
 # what the fetcher already holds (no request), and a forgotten partition is seen in two looks.
-_FORGOTTEN_LOOK_SECONDS = 1.0
+# Not every second: on a loaded machine the hop to the consumer's thread alone took over 1 s
+# (the fault suite at a load average of 30: "timer overlapping" warnings in every service).
+_FORGOTTEN_LOOK_SECONDS = 3.0
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -109,6 +117,22 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
             return set()
         return self._forgotten.look(self._consumer)
 
+    async def start_over(self, partitions: set[Any]) -> None:
+        """Patch 5, on the consumer's thread: commit 0 for ``partitions`` and seek to the start.
+
+        The 0 replaces any offset committed for them since the broker forgot (Faust commits
+        what it had acknowledged before, to the new broker): a rejoin seeking to such an
+        offset would skip every new record below it.
+        """
+        consumer = self._consumer
+        if consumer is None or not partitions:
+            return
+        try:
+            await consumer.commit(dict.fromkeys(partitions, 0))
+        except Exception as exc:  # mid-rebalance: the seek below still starts over
+            log.warning("could not reset the committed offsets: %s", type(exc).__name__)
+        await consumer.seek_to_beginning(*partitions)
+
     async def rewind_forgotten(self, partitions: set[Any]) -> set[Any]:
         """Patch 5, on the consumer's thread: seek ``partitions`` back to their beginning."""
         if self._consumer is None:
@@ -137,6 +161,20 @@ class _Consumer(faust_aiokafka.Consumer):
                 len(rewound),
                 ", ".join(sorted(f"{tp.topic}[{tp.partition}]" for tp in rewound)),
             )
+
+
+async def read_everything_again(app: Any) -> None:
+    """Patch 5, when the broker forgot (shared.admin's marker): every partition from its start.
+
+    Partitions sought to an offset committed before the broker forgot would otherwise skip
+    the new records below it; patch 5's look catches only those left past the end.
+    """
+    consumer = app.consumer
+    thread = consumer._thread
+    partitions = set(consumer.assignment())
+    forget_read_state(consumer, partitions)
+    await thread.call_thread(thread.start_over, partitions)
+    log.warning("read again from the beginning all %d partitions", len(partitions))
 
 
 class _Producer(faust_aiokafka.Producer):

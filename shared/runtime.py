@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,7 +20,7 @@ from faust.contrib.asgi import faust_app_running
 from shared.admin import TopicKeeper
 from shared.config import PlatformSettings, ServiceSettings
 from shared.db import Database
-from shared.faust_app import FaustPublisher
+from shared.faust_app import FaustPublisher, read_everything_again
 from shared.logs import configure_logging
 from shared.outbox import OutboxRelay
 from shared.periodic import DeadlineTimer, Periodic
@@ -70,10 +71,12 @@ class ServiceRuntime:
             partitions=platform.topic_partitions,
             replication=platform.topic_replication,
             interval_seconds=platform.topic_check_seconds,
+            marker=_marker(platform, faust_app),
         )
         # A broker restart can forget topics (Tansu's memory storage does): look again often,
-        # and at once when a publish fails.
+        # and at once when a publish fails. When it forgot, the consumers read from the start.
         self.relay.on_failure(self.topic_keeper.nudge)
+        self.topic_keeper.on_forgotten(lambda: read_everything_again(faust_app))
         self._periodic.append(Periodic(f"{db.path.stem}-scrub", _SCRUB_SECONDS, self._scrub))
 
     async def _scrub(self) -> None:
@@ -118,6 +121,18 @@ class ServiceRuntime:
                     await self.relay.stop()
         finally:
             await self.db.close()
+
+
+def _marker(platform: PlatformSettings, faust_app: Any) -> str | None:
+    """This process's marker topic on Tansu (whose memory storage forgets), else none.
+
+    One per process, not per service: of two deletion processes the one that re-created a
+    shared marker first would leave the other unaware. Apache Kafka keeps its records, so
+    there no marker is made.
+    """
+    if platform.broker_kind != "tansu":
+        return None
+    return f"{faust_app.conf.id}.alive-{os.getpid()}"
 
 
 def serve(service: str, api: Any, settings: ServiceSettings) -> None:

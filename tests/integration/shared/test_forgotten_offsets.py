@@ -23,7 +23,8 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from faust.contrib.asgi import faust_app_running
 
-from shared.admin import ensure_topics
+from devstack.broker import TansuBroker, free_port
+from shared.admin import TopicKeeper, ensure_topics
 from shared.clock import SystemClock
 from shared.config import PlatformSettings
 from shared.consumer import IdempotentConsumer
@@ -98,3 +99,36 @@ async def test_records_of_a_forgotten_partition_are_read_from_its_new_beginning(
             await eventually(all_handled(after), timeout=30, what="the records after")
     finally:
         await db.close()
+
+
+async def test_a_keeper_tells_when_its_broker_forgot_though_others_re_created_the_topics(
+    platform: PlatformSettings,
+) -> None:
+    if platform.broker_kind != "tansu":
+        pytest.skip("Apache Kafka does not forget")
+    broker = TansuBroker(free_port())
+    broker.start()
+    try:
+        topic = f"{platform.topic_prefix}kept"
+        keeper = TopicKeeper(
+            broker.bootstrap, [topic], partitions=1, replication=1, marker=f"{topic}.alive-1"
+        )
+        told: list[bool] = []
+
+        async def forgotten() -> None:
+            told.append(True)
+
+        keeper.on_forgotten(forgotten)
+        await keeper.ensure()
+        await keeper.check()
+        assert told == []  # nothing forgotten yet
+        broker.stop()
+        broker.start()
+        # Another service (or a client's metadata request) brings the topic back first.
+        await ensure_topics(broker.bootstrap, [topic], partitions=1, replication=1)
+        assert await keeper.check() == []
+        assert told == [True]
+        await keeper.check()
+        assert told == [True]  # once per forgetting
+    finally:
+        broker.stop()
