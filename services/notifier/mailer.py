@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.policy
 import io
+import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -60,7 +61,27 @@ _PLAIN = charset.Charset("utf-8")
 _PLAIN.body_encoding = charset.QP
 _HTML = charset.Charset("utf-8")
 _HTML.body_encoding = charset.BASE64
-_WIRE = email.policy.compat32.clone(linesep="\r\n")
+
+
+class _WirePolicy(email.policy.Compat32):
+    """compat32 with CRLF line ends, writing a short ASCII header as it is.
+
+    compat32 folds every header through ``email.header.Header`` (a third of the flatten); a
+    header that is ASCII, on one line and short needs no folding, and is written unchanged.
+    """
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if isinstance(value, str) and _plain(name, value, self.max_line_length):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+def _plain(name: str, value: str, limit: int | None) -> bool:
+    short = limit is None or len(name) + 2 + len(value) <= limit
+    return short and value.isascii() and "\r" not in value and "\n" not in value
+
+
+_WIRE = _WirePolicy(linesep="\r\n")
 _SUBJECTS_KEPT = 64  # distinct subjects rendered once each (templates by languages)
 
 
@@ -113,7 +134,10 @@ class SmtpMailer:
         """The MIME message as sent: plain text first, HTML as the preferred alternative."""
         if "\r" in to or "\n" in to:  # never put a line break in a header
             raise PermanentFailure("the e-mail address is malformed")
-        mail = MIMEMultipart("alternative", policy=email.policy.compat32)
+        # A random boundary of our own: the generator's own compiles a regular expression per
+        # message to check its boundary against the text; 128 random bits cannot collide.
+        boundary = f"=_adieu_{secrets.token_hex(16)}"
+        mail = MIMEMultipart("alternative", boundary=boundary, policy=email.policy.compat32)
         mail["To"] = to if to.isascii() else _encoded("To", to)
         mail["From"] = self._from
         mail["Subject"] = self._subject(message.subject)
