@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -60,4 +61,34 @@ async def test_a_transaction_that_raises_still_raises_and_leaves_nothing(tmp_pat
         rows = await db.fetch_all("SELECT name FROM items")
         assert [row["name"] for row in rows] == ["y"]
     finally:
+        await db.close()
+
+
+async def test_a_committed_read_between_group_members_sees_only_what_is_committed(
+    tmp_path: Path,
+) -> None:
+    db = Database(tmp_path / "svc.sqlite3", SCHEMA)
+    await db.open()
+    elsewhere = sqlite3.connect(tmp_path / "svc.sqlite3")  # what a restart would find
+
+    async def add(name: str) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO items (name) VALUES (?)", (name,))
+
+    async def read() -> tuple[set[str], set[str]]:
+        seen = {row["name"] for row in await db.fetch_committed("SELECT name FROM items")}
+        durable = {row[0] for row in elsewhere.execute("SELECT name FROM items")}
+        return seen, durable
+
+    try:
+        # "a" ends while "b" is queued to join its group, so its COMMIT waits; the read is
+        # queued between them.
+        first = asyncio.create_task(add("a"))
+        reading = asyncio.create_task(read())
+        second = asyncio.create_task(add("b"))
+        await asyncio.gather(first, second)
+        seen, durable = await reading
+        assert seen <= durable
+    finally:
+        elsewhere.close()
         await db.close()
