@@ -44,8 +44,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+
 from shared.private_files import touch_private
-from shared.sql import Row, Transaction, Worker
+from shared.sql import Row, Transaction, raw_connection
 
 __all__ = [
     "FULL",
@@ -157,8 +159,8 @@ class Database:
         self._dirty = False
         self._schema = SHARED_SCHEMA + schema
         self._migrations = tuple(migrations)
-        self._conn: sqlite3.Connection | None = None
-        self._worker: Worker | None = None
+        self._aio: aiosqlite.Connection | None = None
+        self._conn: sqlite3.Connection | None = None  # the same connection, for inline statements
         self._lock = asyncio.Lock()
         self._queued = 0  # transactions waiting for the lock, who may join an open group
         self._group: _Group | None = None
@@ -176,12 +178,11 @@ class Database:
         """
         # 0600 in a 0700 folder; SQLite gives its journal file the database file's mode.
         touch_private(self.path)
-        worker = Worker(self.path.name)
-        # Used by the worker thread and, inside a transaction, the loop's (never at once: the lock).
-        conn = await worker.run(
-            sqlite3.connect, self.path, isolation_level=None, check_same_thread=False
-        )
-        self._conn, self._worker = conn, worker
+        # Used by aiosqlite's thread and, inside a transaction, the loop's (never at once: the
+        # lock), hence check_same_thread=False.
+        aio = await aiosqlite.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn = raw_connection(aio)
+        self._aio, self._conn = aio, conn
         try:
             conn.row_factory = Row
             for pragma in (
@@ -197,7 +198,7 @@ class Database:
                 for version, step in self._migrations:
                     await self._migrate(Transaction(conn), version, step)
                 # Tables and indexes added since the file was made; the rest already exist.
-                await worker.run(conn.executescript, self._schema)
+                await aio.executescript(self._schema)
         except BaseException:
             await self._shut()
             raise
@@ -269,11 +270,10 @@ class Database:
             await self._shut()
 
     async def _shut(self) -> None:
-        conn, worker = self._conn, self._worker
-        self._conn = self._worker = None
-        if conn is not None and worker is not None:
-            await worker.run(conn.close)
-            worker.stop()
+        aio = self._aio
+        self._aio = self._conn = None
+        if aio is not None:
+            await aio.close()
 
     @property
     def _connection(self) -> sqlite3.Connection:
@@ -281,16 +281,22 @@ class Database:
             raise RuntimeError("database is not open")
         return self._conn
 
+    @property
+    def _aiosqlite(self) -> aiosqlite.Connection:
+        if self._aio is None:
+            raise RuntimeError("database is not open")
+        return self._aio
+
     async def _wait(self, sql: str) -> None:
         """A statement that may wait (a lock, an fsync), on the connection's thread."""
-        if self._worker is None:
-            raise RuntimeError("database is not open")
-        await self._worker.run(self._connection.execute, sql)
+        await self._aiosqlite.execute(sql)
 
     async def _read(self, sql: str, params: Iterable[Any], *, one: bool) -> Any:
-        if self._worker is None:
-            raise RuntimeError("database is not open")
-        return await self._worker.run(_query, self._connection, sql, tuple(params), one)
+        """A plain read in one trip to the connection's thread (statement and rows together)."""
+        rows = list(await self._aiosqlite.execute_fetchall(sql, tuple(params)))
+        if one:
+            return rows[0] if rows else None
+        return rows
 
     @asynccontextmanager
     async def _immediate(self) -> AsyncIterator[None]:
@@ -418,15 +424,6 @@ class Database:
                 await self._commit(self._group)
             rows: list[Row] = await self._read(sql, params, one=False)
             return rows
-
-
-def _query(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...], one: bool) -> Any:
-    """On the connection's thread: a read's first row (``one``) or all its rows, in one call."""
-    cursor = conn.execute(sql, params)
-    try:
-        return cursor.fetchone() if one else cursor.fetchall()
-    finally:
-        cursor.close()
 
 
 async def read_rows(

@@ -1,35 +1,33 @@
 """Statements of an open SQLite transaction, run on the event loop's own thread.
 
-:class:`shared.db.Database` holds a service's one connection. What may wait goes to the
-connection's own worker thread: ``BEGIN IMMEDIATE`` (another process may hold the write lock;
-SQLite's busy handler sleeps), ``COMMIT`` (an fsync), the log checkpoint, and plain reads
-outside a transaction. The statements *inside* a transaction run inline instead: the write lock
-is held, so none of them waits for another process, and they touch the page cache, not the
-disk (a spill of a very large transaction writes, but never syncs).
+:class:`shared.db.Database` holds a service's one aiosqlite connection. What may wait goes
+through aiosqlite to the connection's own thread: ``BEGIN IMMEDIATE`` (another process may
+hold the write lock; SQLite's busy handler sleeps), ``COMMIT`` (an fsync), the log checkpoint,
+and plain reads outside a transaction. The statements *inside* a transaction run inline
+instead: the write lock is held, so none of them waits for another process, and they touch
+the page cache, not the disk (a spill of a very large transaction writes, but never syncs).
 
 Why (docs/performance.md, "The consumers' SQL"): aiosqlite ran every call — ``execute``, each
 ``fetchone``, each ``close`` — through its worker thread, and that hop (queue, thread switch,
 wake-up of the loop) cost ~115 µs of CPU where a small statement itself costs ~5 µs (under
 load); a purge took more than a hundred of them across the services.
 
-The API is the part of aiosqlite's the services use (awaitable ``execute``, ``executemany``,
+The inline API is the part of aiosqlite's the services use (awaitable ``execute``, ``executemany``,
 ``fetchone``, ``fetchall``, ``close``, ``rowcount``), so handlers read the same either way.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
-__all__ = ["Cursor", "Row", "Transaction", "Worker"]
+import aiosqlite
+
+__all__ = ["Cursor", "Row", "Transaction", "raw_connection"]
 
 Row = sqlite3.Row
-_T = TypeVar("_T")
 
 
 class Cursor:
@@ -97,17 +95,13 @@ class Transaction:
         return self._conn.in_transaction
 
 
-class Worker:
-    """The one thread a connection's waiting calls run on, in the order they were made."""
+def raw_connection(connection: aiosqlite.Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under an open aiosqlite one, for the statements run inline.
 
-    def __init__(self, name: str) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-{name}")
-
-    async def run(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-        """``fn(*args, **kwargs)`` on the worker thread; its result."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, partial(fn, *args, **kwargs))
-
-    def stop(self) -> None:
-        """Let the thread end once its last call is done."""
-        self._pool.shutdown(wait=False)
+    aiosqlite has no public accessor; ``_conn`` is the property its own methods use (0.20 to
+    0.22, pinned in requirements.lock; tests/unit/shared/test_db_inline.py fails if it goes).
+    The connection must be opened with ``check_same_thread=False``: aiosqlite's thread and,
+    inside a transaction, the loop's use it, never at once (:class:`shared.db.Database`'s lock).
+    """
+    raw: sqlite3.Connection = connection._conn
+    return raw
