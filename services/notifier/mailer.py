@@ -18,6 +18,7 @@ from __future__ import annotations
 import email.policy
 import io
 import secrets
+import string
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -136,7 +137,9 @@ class SmtpMailer:
             raise PermanentFailure("the e-mail address is malformed")
         # A random boundary of our own: the generator's own compiles a regular expression per
         # message to check its boundary against the text; 128 random bits cannot collide.
-        boundary = f"=_adieu_{secrets.token_hex(16)}"
+        # Letters only: a hex boundary held a run of six digits in about one message in five,
+        # four times over, beside the code in the raw bytes a reader or filter scans for it.
+        boundary = f"=_adieu_{_letters(23)}"
         mail = MIMEMultipart("alternative", boundary=boundary, policy=email.policy.compat32)
         mail["To"] = to if to.isascii() else _encoded("To", to)
         mail["From"] = self._from
@@ -250,3 +253,11 @@ def _by_code(code: int) -> PermanentFailure | TransientFailure:
     if 500 <= code <= 599:
         return PermanentFailure(f"smtp server refused the message ({code})")
     return TransientFailure(f"smtp server deferred the message ({code})")
+
+
+_BOUNDARY_LETTERS = string.ascii_letters
+
+
+def _letters(count: int) -> str:
+    """``count`` random letters (5.7 bits each: 23 of them are 131 bits)."""
+    return "".join(secrets.choice(_BOUNDARY_LETTERS) for _ in range(count))
