@@ -12,7 +12,9 @@ again excepted).
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ from shared.events import (
 from shared.topics import Topics
 from tests.support.kafka import read_values
 
-__all__ = ["Outcome", "count", "pending_deliveries", "purged_twice"]
+__all__ = ["Outcome", "count", "pending_deliveries", "purged_twice", "settle"]
 
 _KIND_OF_NOTICE = {"deletion_scheduled": "scheduled", "deletion_completed": "completed"}
 
@@ -87,12 +89,35 @@ async def read_events(bootstrap: str, topic: str) -> list[Event]:
     return events
 
 
-def pending_deliveries(var_dir: Path) -> int:
-    """Rows of the notifier's ledger still pending (read-only, beside the running notifier)."""
+def pending_deliveries(var_dir: Path) -> list[str]:
+    """The notifier's ledger rows still pending, each as "template, attempts, last reason"
+    (read-only, beside the running notifier; nothing personal is in these columns)."""
     path = var_dir / "notifier" / "notifier.sqlite3"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as db:
-        row = db.execute("SELECT count(*) FROM deliveries WHERE status = 'pending'").fetchone()
-    return int(row[0])
+        rows = db.execute(
+            "SELECT template, attempts, last_reason FROM deliveries WHERE status = 'pending'"
+        ).fetchall()
+    return [
+        f"{template}, {attempts} attempts, {reason or 'not tried yet'}"
+        for template, attempts, reason in rows
+    ]
+
+
+async def settle(outcome: Outcome, var_dir: Path, deadline_seconds: float = 60.0) -> None:
+    """Give the notifier's ledger and the outboxes time to finish what the journeys started.
+
+    Every scenario counts only after this: a delivery retried after a fault can still be in its
+    backoff when the last journey ends, and that is late, not lost. What is still pending at
+    the deadline goes into the notes, so an unresolved notification comes with its reason.
+    """
+    deadline = time.monotonic() + deadline_seconds
+    pending = pending_deliveries(var_dir)
+    while pending and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        pending = pending_deliveries(var_dir)
+    for row in sorted(set(pending)):
+        outcome.notes.append(f"pending after {deadline_seconds:.0f} s: {row}")
+    await asyncio.sleep(2.0)  # the outcome events' outbox relay: woken at commit, polls 0.5 s
 
 
 async def _notifications(bootstrap: str, topics: Topics, accounts: set[str]) -> dict[str, str]:

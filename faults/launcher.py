@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from devstack.broker import port_in_use
-from faults.accounting import Outcome, count
+from faults.accounting import Outcome, count, settle
 from faults.journeys import Journey, Tracker, Urls, new_journey, run_journey
 from faults.mail import MailIndex
 from faults.platform import FAST_PLATFORM, KAFKA_FAILOVER
@@ -115,7 +115,7 @@ async def run_launcher_scenario(
             done: list[Journey] = await asyncio.gather(*tasks)
         after = [j.finished for j in done if j.finished is not None and j.finished >= healed]
         outcome.recovery_seconds = (min(after) - healed) if after else None
-        await asyncio.sleep(3.0)  # the last outcome events
+        await settle(outcome, stack.var_dir)
         mail.scan()
         await count(outcome, done, mail, bootstrap, Topics(stack.env["ADIEU_TOPIC_PREFIX"]))
         outcome.notes.extend(sorted({j.error for j in done if j.error})[:3])

@@ -16,7 +16,7 @@ from aiokafka.errors import KafkaError
 
 from devstack.broker import free_port
 from devstack.services import ServiceSpec
-from faults.accounting import Outcome, count, pending_deliveries
+from faults.accounting import Outcome, count, settle
 from faults.journeys import Journey, Tracker, Urls, new_journey, run_journey
 from faults.mail import MailIndex
 from faults.platform import Platform
@@ -210,16 +210,6 @@ async def _wave(
     return tasks
 
 
-async def _settle(ctx: Context, deadline_seconds: float = 60.0) -> None:
-    """Give the notifier's ledger and the outboxes time to finish what they started."""
-    deadline = time.monotonic() + deadline_seconds
-    while time.monotonic() < deadline:
-        if pending_deliveries(ctx.platform.var_dir) == 0:
-            break
-        await asyncio.sleep(0.5)
-    await asyncio.sleep(2.0)  # the outcome events' outbox relay: woken at commit, polls 0.5 s
-
-
 async def run_scenario(platform: Platform, settings: Settings, scenario: Scenario) -> Outcome:
     """Run the scenario's journeys with its fault; count what came of them."""
     outcome = Outcome(scenario.name)
@@ -238,7 +228,7 @@ async def run_scenario(platform: Platform, settings: Settings, scenario: Scenari
             await _in_thread(lambda: platform.wait_healthy())
             second = await _wave(ctx, http, mail)
         done = await asyncio.gather(*first, *second)
-    await _settle(ctx)
+    await settle(outcome, platform.var_dir)
     watcher.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await watcher
