@@ -47,6 +47,7 @@ from mode import Service
 
 from shared.config import PlatformSettings
 from shared.consumer import IdempotentConsumer, Record
+from shared.faust_batches import take_batches
 from shared.forgotten_partitions import ForgottenPartitions, forget_read_state
 
 __all__ = [
@@ -268,7 +269,7 @@ def subscribe(app: Any, topic_name: str, consumer: IdempotentConsumer) -> None:
             async for event in stream.events():
                 await consumer.handle_batch([_record(event.message)])
             return
-        async for events in stream.take_events(size, within=wait):
+        async for events in take_batches(stream, size, within=wait):
             await consumer.handle_batch([_record(event.message) for event in events])
 
     app.agent(topic, name=f"{consumer.name}.{topic_name}")(agent)
