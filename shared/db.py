@@ -315,7 +315,7 @@ class Database:
         Group commit: transactions queued behind one another share one COMMIT (one fsync).
         Each runs in a savepoint of the open transaction, so one that fails is rolled back
         alone, and each returns only once the shared COMMIT is done (and fails if it fails).
-        A plain read between them sees the group's writes before they are committed.
+        A plain read between them commits the group first (:meth:`_commit_due_group`).
         """
         self._queued += 1
         try:
@@ -398,32 +398,31 @@ class Database:
         _settle(group.done, exc)
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        """Run a read-only query and return its first row."""
+        """Run a read-only query and return its first row (committed rows only, see below)."""
         async with self._lock:
+            await self._commit_due_group()
             row: Row | None = await self._read(sql, params, one=True)
             return row
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        """Run a read-only query and return every row."""
+        """Run a read-only query and return every row (committed rows only, see below)."""
         async with self._lock:
+            await self._commit_due_group()
             rows: list[Row] = await self._read(sql, params, one=False)
             return rows
 
-    async def fetch_committed(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        """Like :meth:`fetch_all`, but it never sees writes whose COMMIT is still due.
+    async def _commit_due_group(self) -> None:
+        """Commit a group whose members have all ended, before a plain read.
 
-        A plain read between the members of a group sees the group's writes before they are
-        committed; what is read to leave the process (the outbox relay's rows) must not be:
-        a crash before that COMMIT would undo the state change after its event went out (the
-        fault suite, Apache Kafka, kill deletion: a second code issued to one person after
-        the restarted deletion handled SurveySubmitted again). So a group still due is
-        committed first, as :meth:`scrub` does.
+        Between the members of a group the connection holds their writes before the COMMIT, and
+        a read on it would see them. A read must see only what is durable: what it returns may
+        leave the process (the outbox relay's rows, an HTTP answer, a decision), and a crash
+        before that COMMIT would undo the write after the world saw it (the fault suite, Apache
+        Kafka, kill deletion: a second code issued to one person after the restarted deletion
+        handled SurveySubmitted again). The queued members then start a group of their own.
         """
-        async with self._lock:
-            if self._group is not None:
-                await self._commit(self._group)
-            rows: list[Row] = await self._read(sql, params, one=False)
-            return rows
+        if self._group is not None:
+            await self._commit(self._group)
 
 
 async def read_rows(

@@ -172,8 +172,9 @@ class OutboxRelay:
                 after it are already deleted, the failed ones stay for the next batch.
         """
         self._wakeup.clear()
-        # Committed rows only: an event must never leave before its state change is durable.
-        rows = await self._db.fetch_committed(
+        # Committed rows only (as every plain read): an event must never leave before its
+        # state change is durable.
+        rows = await self._db.fetch_all(
             "SELECT seq, topic, key, value, event_type FROM outbox ORDER BY seq LIMIT ?", (_BATCH,)
         )
         if not rows:

@@ -64,7 +64,7 @@ async def test_a_transaction_that_raises_still_raises_and_leaves_nothing(tmp_pat
         await db.close()
 
 
-async def test_a_committed_read_between_group_members_sees_only_what_is_committed(
+async def test_a_read_between_group_members_sees_only_what_is_committed(
     tmp_path: Path,
 ) -> None:
     db = Database(tmp_path / "svc.sqlite3", SCHEMA)
@@ -76,7 +76,7 @@ async def test_a_committed_read_between_group_members_sees_only_what_is_committe
             await tx.execute("INSERT INTO items (name) VALUES (?)", (name,))
 
     async def read() -> tuple[set[str], set[str]]:
-        seen = {row["name"] for row in await db.fetch_committed("SELECT name FROM items")}
+        seen = {row["name"] for row in await db.fetch_all("SELECT name FROM items")}
         durable = {row[0] for row in elsewhere.execute("SELECT name FROM items")}
         return seen, durable
 
