@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from aiokafka.structs import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from mode import Service
 
@@ -128,6 +129,9 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         consumer = self._consumer
         if consumer is None or not partitions:
             return
+        # Faust's TP equals aiokafka's TopicPartition but is no instance of it, and aiokafka's
+        # commit and seek refuse anything else (TypeError: the reset never happened).
+        partitions = {TopicPartition(tp.topic, tp.partition) for tp in partitions}
         try:
             await consumer.commit(dict.fromkeys(partitions, 0))
         except Exception as exc:  # mid-rebalance: the seek below still starts over

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from faust.contrib.asgi import faust_app_running
 
@@ -30,7 +31,8 @@ from shared.config import PlatformSettings
 from shared.consumer import IdempotentConsumer
 from shared.db import Database, Transaction
 from shared.events import AccountRegistered, Event, new_event
-from shared.faust_app import create_faust_app, subscribe
+from shared.faust_app import create_faust_app, read_everything_again, subscribe
+from shared.metrics import REGISTRY
 from tests.support.kafka import produce_events
 from tests.support.polling import eventually
 
@@ -132,3 +134,59 @@ async def test_a_keeper_tells_when_its_broker_forgot_though_others_re_created_th
         assert told == [True]  # once per forgetting
     finally:
         broker.stop()
+
+
+async def _committed(bootstrap: str, group: str, topic: str) -> int:
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await reader.start()
+    try:
+        return await reader.committed(TopicPartition(topic, 0)) or 0
+    finally:
+        await reader.stop()
+
+
+def _duplicates(consumer: str) -> float:
+    """What an operator's scrape shows: records the consumer read again and skipped."""
+    value = REGISTRY.get_sample_value(
+        "adieu_events_consumed_total",
+        {"consumer": consumer, "event_type": "AccountRegistered", "outcome": "duplicate"},
+    )
+    return value or 0.0
+
+
+async def test_what_the_keeper_calls_when_the_broker_forgot_reads_every_partition_again(
+    platform: PlatformSettings, tmp_path: Path
+) -> None:
+    """``read_everything_again``, the keeper's call when its marker is gone: the group's
+    offsets go back to 0 and every record is read again (and skipped as a duplicate). It raised
+    TypeError until 2 December: Faust's partitions handed to aiokafka's commit and seek, which
+    take only aiokafka's own TopicPartition."""
+    if platform.broker_kind != "tansu":
+        pytest.skip("Apache Kafka does not forget")
+    bootstrap, topic = platform.kafka_bootstrap, f"{platform.topic_prefix}forgotten-all"
+    name = f"forgotten-all-{uuid.uuid4().hex[:6]}"
+    await ensure_topics(bootstrap, [topic], partitions=PARTITIONS, replication=1)
+    db = Database(tmp_path / "forgotten.sqlite3", "")
+    app = create_faust_app(name, platform, tmp_path)
+    consumer = IdempotentConsumer(name, db, SystemClock(), {"AccountRegistered": _handled})
+    subscribe(app, topic, consumer)
+    group = f"{platform.topic_prefix}{name}"
+    await db.open()
+    try:
+        async with faust_app_running(app, stop_timeout=15.0):
+            await produce_events(bootstrap, topic, _events(BEFORE))
+
+            async def committed_all() -> bool:
+                return await _committed(bootstrap, group, topic) == BEFORE
+
+            await eventually(committed_all, timeout=30, what="the first offsets")
+            assert _duplicates(name) == 0
+            await read_everything_again(app)
+
+            async def read_again() -> bool:
+                return _duplicates(name) == BEFORE
+
+            await eventually(read_again, timeout=30, what="every record read a second time")
+            await eventually(committed_all, timeout=30, what="the offsets after the re-read")
+    finally:
+        await db.close()
