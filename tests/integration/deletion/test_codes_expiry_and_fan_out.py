@@ -214,6 +214,12 @@ async def test_a_silent_participant_is_asked_again_and_the_receipt_proves_the_pu
         await one_event(platform, topics.deletion_events, "AccountPurged", account)
         await _complete(platform, request_id, account, "auth")
 
+        async def auth_answer_read() -> bool:
+            shown = await client.get(f"/v1/admin/requests/{request_id}", headers=admin)
+            return bool(shown.json()["participants"]["auth"] == "completed")
+
+        # Before the clock moves on: an answer still unread then is asked again too.
+        await eventually(auth_answer_read, what="deletion reading auth's answer")
         clock.advance(30)
         headers = token(keys.signing_key, clock, account)
 
