@@ -252,10 +252,8 @@ class Database:
         now; the next scrub tries again). Old page images, erased rows' included, are gone.
         """
         async with self._lock:
-            if self._group is not None:
-                # A group's COMMIT is still due (its closer is queued behind us); a checkpoint
-                # inside the open transaction fails with "database table is locked".
-                await self._commit(self._group)
+            # A checkpoint inside a group's open transaction fails ("database table is locked").
+            await self._commit_due_group()
             self._dirty = False
             row = await self._read("PRAGMA wal_checkpoint(TRUNCATE)", (), one=True)
             busy = row is not None and row[0] != 0

@@ -15,6 +15,7 @@ from shared.events import Event, decode_event, encode_event
 
 __all__ = [
     "ProducerPublisher",
+    "committed_offset",
     "ensure_topic",
     "produce_event",
     "produce_events",
@@ -125,3 +126,16 @@ async def read_dead_letters(bootstrap: str, topic: str) -> list[dict[str, Any]]:
 async def read_values(bootstrap: str, topic: str) -> list[bytes]:
     """Every record value on ``topic`` so far, undecoded."""
     return await _read_values(bootstrap, topic)
+
+
+async def committed_offset(bootstrap: str, group: str, topic: str, partitions: int = 1) -> int:
+    """The offsets ``group`` has committed on ``topic``'s partitions, summed (0 for none)."""
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await reader.start()
+    try:
+        total = 0
+        for partition in range(partitions):
+            total += await reader.committed(TopicPartition(topic, partition)) or 0
+        return total
+    finally:
+        await reader.stop()

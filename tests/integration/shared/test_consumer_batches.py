@@ -1,19 +1,19 @@
 """A service's consumer commits a batch's offsets only after the batch's transaction, keeps
-partition order, and handles a lone record that comes after a quiet spell.
+partition order, and handles a lone record that comes when the stream is idle.
 
 The batches come from shared/faust_batches.py, which waits for a batch's first record without a
 timeout (Faust's own take_events woke every 5 ms while idle). Waiting without a timeout is what
-Faust warns can stall a stream, so a lone record after a quiet spell is the case to prove.
+Faust warns can stall a stream, so a lone record on an idle stream is the case to prove.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.contrib.asgi import faust_app_running
 
 from shared.admin import ensure_topics
@@ -23,7 +23,7 @@ from shared.consumer import IdempotentConsumer
 from shared.db import Database, Transaction
 from shared.events import AccountRegistered, Event, new_event
 from shared.faust_app import create_faust_app, subscribe
-from tests.support.kafka import produce_events
+from tests.support.kafka import committed_offset, produce_events
 from tests.support.polling import eventually
 
 BATCH = 4
@@ -44,20 +44,7 @@ def _events(count: int) -> list[Event]:
     ]
 
 
-async def _committed(bootstrap: str, group: str, topic: str, partitions: int) -> int:
-    """The group's committed offsets on ``topic``, summed (0 for none)."""
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await reader.start()
-    try:
-        total = 0
-        for partition in range(partitions):
-            total += await reader.committed(TopicPartition(topic, partition)) or 0
-        return total
-    finally:
-        await reader.stop()
-
-
-async def test_batches_commit_after_their_transaction_and_a_lone_record_after_quiet_is_read(
+async def test_batches_commit_after_their_transaction_and_a_lone_record_on_an_idle_stream_is_read(
     platform: PlatformSettings, tmp_path: Path
 ) -> None:
     bootstrap, topic = platform.kafka_bootstrap, f"{platform.topic_prefix}batched"
@@ -83,19 +70,21 @@ async def test_batches_commit_after_their_transaction_and_a_lone_record_after_qu
         async with faust_app_running(app, stop_timeout=15.0):
             await produce_events(bootstrap, topic, first)
             await asyncio.wait_for(handling.wait(), timeout=30)
-            # Three commit intervals (1 s each) with the batch's transaction still open: the
-            # group must not have committed any offset of it.
-            await asyncio.sleep(3.0)
-            assert await _committed(bootstrap, group, topic, 2) == 0
+            # For three commit intervals (1 s each) with the batch's transaction still open,
+            # the group must not commit any offset of it: looked at throughout, not once.
+            open_until = time.monotonic() + 3.0
+            while time.monotonic() < open_until:
+                assert await committed_offset(bootstrap, group, topic, 2) == 0
             release.set()
 
             async def all_committed() -> bool:
-                return await _committed(bootstrap, group, topic, 2) == len(first)
+                return await committed_offset(bootstrap, group, topic, 2) == len(first)
 
             await eventually(all_committed, timeout=30, what="the offsets after the batches")
             assert handled_ids == [str(e.event_id) for e in first]  # partition order
 
-            await asyncio.sleep(2.0)  # quiet: no record for a while
+            # Every batch is done and nothing more is coming: the stream waits for a first
+            # record again, with no timeout, and must still take a lone one.
             await produce_events(bootstrap, topic, lone)
 
             async def lone_handled() -> bool:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from faust.contrib.asgi import faust_app_running
 
@@ -33,7 +32,7 @@ from shared.db import Database, Transaction
 from shared.events import AccountRegistered, Event, new_event
 from shared.faust_app import create_faust_app, read_everything_again, subscribe
 from shared.metrics import REGISTRY
-from tests.support.kafka import produce_events
+from tests.support.kafka import committed_offset, produce_events
 from tests.support.polling import eventually
 
 BEFORE = 12  # records read first: the consumer's position ends up past the new end
@@ -136,15 +135,6 @@ async def test_a_keeper_tells_when_its_broker_forgot_though_others_re_created_th
         broker.stop()
 
 
-async def _committed(bootstrap: str, group: str, topic: str) -> int:
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await reader.start()
-    try:
-        return await reader.committed(TopicPartition(topic, 0)) or 0
-    finally:
-        await reader.stop()
-
-
 def _duplicates(consumer: str) -> float:
     """What an operator's scrape shows: records the consumer read again and skipped."""
     value = REGISTRY.get_sample_value(
@@ -177,7 +167,7 @@ async def test_what_the_keeper_calls_when_the_broker_forgot_reads_every_partitio
             await produce_events(bootstrap, topic, _events(BEFORE))
 
             async def committed_all() -> bool:
-                return await _committed(bootstrap, group, topic) == BEFORE
+                return await committed_offset(bootstrap, group, topic) == BEFORE
 
             await eventually(committed_all, timeout=30, what="the first offsets")
             assert _duplicates(name) == 0
