@@ -35,6 +35,7 @@ served by uvicorn (see :mod:`shared.runtime`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
@@ -45,6 +46,7 @@ import faust
 from aiokafka.structs import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from mode import Service
+from mode.utils.futures import notify
 
 from shared.config import PlatformSettings
 from shared.consumer import IdempotentConsumer, Record
@@ -176,9 +178,20 @@ async def read_everything_again(app: Any) -> None:
     """
     consumer = app.consumer
     thread = consumer._thread
-    partitions = set(consumer.assignment())
-    forget_read_state(consumer, partitions)
-    await thread.call_thread(thread.start_over, partitions)
+    # Take Faust's commit turn, as its own commit() does. A commit Faust computed before the
+    # broker forgot, still waiting on the producer's flush, would otherwise land after the 0:
+    # its old offsets back in the broker, and in Faust's memory, where they kept Faust from
+    # committing any lower offset read since. A rejoin then sought past every record not yet
+    # read below them (the fault suite: survey never read one DeletionRequested).
+    await consumer.maybe_wait_for_commit_to_finish()
+    consumer._commit_fut = asyncio.Future()
+    try:
+        partitions = set(consumer.assignment())
+        forget_read_state(consumer, partitions)
+        await thread.call_thread(thread.start_over, partitions)
+    finally:
+        turn, consumer._commit_fut = consumer._commit_fut, None
+        notify(turn)
     log.warning("read again from the beginning all %d partitions", len(partitions))
 
 
