@@ -67,15 +67,25 @@ class Tracker:
         return Counter(j.phase for j in self.journeys)
 
     async def busiest(self, phase: str, share: float = 0.3, at_most: float = 120.0) -> None:
-        """Wait until ``share`` of the journeys are at ``phase`` (or past the peak)."""
+        """Wait until ``share`` of the journeys are at ``phase``, or, once most have gone
+        past it, until one is at it while others are still on their way there.
+
+        On a quiet machine a step takes milliseconds: by the time most journeys are past it,
+        the step is often empty, and a kill then proves a restart but not a kill in the
+        middle of the work ("SIGKILL notifier with 0 at 'awaiting code'", 2 December).
+        """
         deadline = time.monotonic() + at_most
+        earlier = PHASES[: PHASES.index(phase)]
+        later = PHASES[PHASES.index(phase) + 1 :]
+        pause = 0.05
         while time.monotonic() < deadline:
             if self.at(phase) >= max(1, int(share * len(self.journeys))):
                 return
-            later = PHASES[PHASES.index(phase) + 1 :]
             if sum(self.at(p) for p in later) > len(self.journeys) / 2:
-                return  # most went through already: now is as busy as it gets
-            await asyncio.sleep(0.05)
+                if self.at(phase) >= 1 or not any(self.at(p) for p in earlier):
+                    return  # as busy as it gets now, or nobody is left to arrive
+                pause = 0.005  # past the peak: catch the next one in the step
+            await asyncio.sleep(pause)
 
 
 @dataclass(frozen=True)
